@@ -1,0 +1,351 @@
+//! The composite tasks: builds, the QEMU test plan, the demo and the full test run.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use splitcore_build::cargo::{BuildOutput, TargetSpec, XtensaBuild};
+use splitcore_build::sizes::archive_sizes;
+use splitcore_build::toolchain::Toolchain;
+
+use crate::qemu::{self, Machine, Outcome, RunOptions, Verdict};
+use crate::{report, root, setup};
+
+/// Builds firmware packages (all when empty) for `target`.
+pub fn build(target: TargetSpec, packages: &[&str]) -> Result<BuildOutput> {
+    let root = root();
+    let toolchain = Toolchain::detect()?;
+    let started = Instant::now();
+    let output = XtensaBuild {
+        manifest: root.join("firmware/Cargo.toml"),
+        packages: packages.iter().map(|p| p.to_string()).collect(),
+        target,
+        targets_dir: root.join("targets"),
+        target_dir: root.join("firmware/target"),
+        env: Vec::new(),
+        quiet: false,
+    }
+    .run(&toolchain)?;
+    println!(
+        "build: {} archive(s) for {} with {} in {:.1} s",
+        output.archives.len(),
+        target.name(),
+        toolchain.describe(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(output)
+}
+
+/// `cargo xtask build`: builds and prints per-section sizes of each archive.
+pub fn build_and_report_sizes(target: TargetSpec, packages: &[String]) -> Result<BuildOutput> {
+    let packages: Vec<&str> = packages.iter().map(String::as_str).collect();
+    let output = build(target, &packages)?;
+    for (name, archive) in &output.archives {
+        let sizes = archive_sizes(archive)?;
+        let t = sizes.total;
+        println!(
+            "size {name} ({}): text {} rodata {} data {} bss {} bytes (archive, before --gc-sections)",
+            target.name(),
+            t.text,
+            t.rodata,
+            t.data,
+            t.bss
+        );
+    }
+    Ok(output)
+}
+
+/// Builds, links and runs one program; fails unless it passes.
+pub fn run_qemu_program(package: &str, options: &RunOptions) -> Result<()> {
+    let outcome = build_and_run(package, options)?;
+    ensure!(outcome.verdict.is_pass(), "{package}: {}", outcome.verdict);
+    Ok(())
+}
+
+fn build_and_run(package: &str, options: &RunOptions) -> Result<Outcome> {
+    let build = build(TargetSpec::QemuDe233, &[package])?;
+    let elf = qemu::Board::new(&root()).link(build.archive(package)?, package)?;
+    println!("qemu: running {package} ({})", options.describe());
+    let outcome = qemu::run(&elf, options)?;
+    println!(
+        "qemu: {package} ({}): {} in {:.2} s",
+        options.describe(),
+        outcome.verdict,
+        outcome.elapsed.as_secs_f64()
+    );
+    Ok(outcome)
+}
+
+type Expectation = fn(&Outcome) -> Result<()>;
+
+struct PlannedRun {
+    package: &'static str,
+    options: RunOptions,
+    expect: Expectation,
+}
+
+fn passes_without_skips(outcome: &Outcome) -> Result<()> {
+    match &outcome.verdict {
+        Verdict::Passed(Some(s)) if s.skipped == 0 && s.passed > 0 => Ok(()),
+        other => bail!("expected every test to pass with none skipped, got {other}"),
+    }
+}
+
+fn passes_with_core1_tests_skipped(outcome: &Outcome) -> Result<()> {
+    match &outcome.verdict {
+        Verdict::Passed(Some(s)) if s.skipped > 0 && s.passed > 0 => Ok(()),
+        other => bail!("expected a pass with the core-1 tests skipped, got {other}"),
+    }
+}
+
+fn output_contains(outcome: &Outcome, needle: &str) -> Result<()> {
+    ensure!(
+        outcome.output.contains(needle),
+        "the output does not contain {needle:?}"
+    );
+    Ok(())
+}
+
+fn selftest_failed_check(outcome: &Outcome) -> Result<()> {
+    match &outcome.verdict {
+        Verdict::TestsFailed(s) if s.passed == 3 && s.failed == 1 => {}
+        other => bail!("expected 3 passed, 1 failed, got {other}"),
+    }
+    output_contains(outcome, "test chosen failure ... FAILED")?;
+    output_contains(outcome, "answer == 42 failed: left 41, right 42")?;
+    output_contains(outcome, "test still runs after a failure ... ok")
+}
+
+fn selftest_illegal_instruction(outcome: &Outcome) -> Result<()> {
+    ensure!(
+        outcome.verdict
+            == Verdict::Exception(splitcore_proto::exccause::ExcCause::ILLEGAL_INSTRUCTION),
+        "expected an IllegalInstruction exception, got {}",
+        outcome.verdict
+    );
+    output_contains(outcome, "core 0: IllegalInstruction (EXCCAUSE 0) at PC 0x")
+}
+
+fn selftest_core1_panic(outcome: &Outcome) -> Result<()> {
+    ensure!(
+        matches!(outcome.verdict, Verdict::TestsFailed(s) if s.failed == 1),
+        "got {}",
+        outcome.verdict
+    );
+    output_contains(
+        outcome,
+        "core 1: panicked: deliberate panic with limit 3 at",
+    )
+}
+
+fn selftest_core1_alignment(outcome: &Outcome) -> Result<()> {
+    ensure!(
+        matches!(outcome.verdict, Verdict::TestsFailed(s) if s.failed == 1),
+        "got {}",
+        outcome.verdict
+    );
+    output_contains(outcome, "core 1: LoadStoreAlignment (EXCCAUSE 9) at PC 0x")
+}
+
+fn plan() -> Vec<PlannedRun> {
+    let two_cores = RunOptions {
+        echo: true,
+        ..RunOptions::default()
+    };
+    let quiet = RunOptions {
+        echo: false,
+        timeout: Duration::from_secs(60),
+        ..RunOptions::default()
+    };
+    let scenario = |n| RunOptions {
+        scenario: n,
+        ..quiet.clone()
+    };
+    vec![
+        PlannedRun {
+            package: "qemu-smoke",
+            options: two_cores.clone(),
+            expect: passes_without_skips,
+        },
+        PlannedRun {
+            package: "qemu-smoke",
+            options: RunOptions {
+                machine: Machine::Kc705,
+                ..two_cores.clone()
+            },
+            expect: passes_without_skips,
+        },
+        PlannedRun {
+            package: "qemu-smoke",
+            options: RunOptions {
+                cpus: 1,
+                icount: true,
+                ..two_cores.clone()
+            },
+            expect: passes_with_core1_tests_skipped,
+        },
+        PlannedRun {
+            package: "qemu-runner-selftest",
+            options: scenario(0),
+            expect: selftest_failed_check,
+        },
+        PlannedRun {
+            package: "qemu-runner-selftest",
+            options: scenario(1),
+            expect: selftest_illegal_instruction,
+        },
+        PlannedRun {
+            package: "qemu-runner-selftest",
+            options: scenario(2),
+            expect: selftest_core1_panic,
+        },
+        PlannedRun {
+            package: "qemu-runner-selftest",
+            options: scenario(3),
+            expect: selftest_core1_alignment,
+        },
+    ]
+}
+
+/// `cargo xtask qemu-tests`: every planned run, each checked against its expectation.
+pub fn qemu_tests() -> Result<()> {
+    let plan = plan();
+    let mut packages: Vec<&str> = plan.iter().map(|p| p.package).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    let build = build(TargetSpec::QemuDe233, &packages)?;
+    let board = qemu::Board::new(&root());
+    let mut failures = Vec::new();
+    for run in &plan {
+        let elf = board.link(build.archive(run.package)?, run.package)?;
+        println!("qemu: running {} ({})", run.package, run.options.describe());
+        let outcome = qemu::run(&elf, &run.options)?;
+        let checked = (run.expect)(&outcome);
+        let label = format!("{} ({})", run.package, run.options.describe());
+        match checked {
+            Ok(()) => println!(
+                "qemu: {label}: as expected — {} in {:.2} s",
+                outcome.verdict,
+                outcome.elapsed.as_secs_f64()
+            ),
+            Err(e) => {
+                if !run.options.echo {
+                    println!("{}", outcome.output);
+                }
+                println!("qemu: {label}: NOT as expected: {e:#}");
+                failures.push(label);
+            }
+        }
+    }
+    println!(
+        "qemu-tests: {} passed, {} failed",
+        plan.len() - failures.len(),
+        failures.len()
+    );
+    ensure!(
+        failures.is_empty(),
+        "QEMU runs not as expected: {}",
+        failures.join("; ")
+    );
+    Ok(())
+}
+
+fn rustc_version() -> Result<String> {
+    let out = Command::new("/usr/bin/rustc")
+        .arg("--version")
+        .output()
+        .context("running /usr/bin/rustc")?;
+    let version = String::from_utf8_lossy(&out.stdout);
+    // "rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)" -> "rustc 1.96.0"
+    Ok(version
+        .split(" (")
+        .next()
+        .unwrap_or("rustc")
+        .trim()
+        .to_owned())
+}
+
+/// `cargo xtask asm-report [--check]`.
+pub fn asm_report(check: bool) -> Result<()> {
+    let build = build(TargetSpec::Esp32s3, &report::packages())?;
+    let text = report::render(&build, &rustc_version()?)?;
+    report::write_or_check(&root().join("reports/machine-code.md"), &text, check)
+}
+
+/// `cargo xtask demo`.
+pub fn demo() -> Result<()> {
+    setup::setup(false)?;
+    println!("demo: two emulated Xtensa cores; core 1 is entered from a ROM stand-in, then the cores exchange messages");
+    run_qemu_program("qemu-smoke", &RunOptions::default())
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(args)
+        // The firmware workspace's manifest uses `cargo-features = ["profile-rustflags"]`.
+        .env("RUSTC_BOOTSTRAP", "1")
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    ensure!(
+        status.success(),
+        "cargo {} failed ({status})",
+        args.join(" ")
+    );
+    Ok(())
+}
+
+fn step(
+    name: &str,
+    timings: &mut Vec<(String, Duration)>,
+    f: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    println!("\n=== {name} ===");
+    let started = Instant::now();
+    let result = f().with_context(|| format!("step `{name}` failed"));
+    timings.push((name.to_owned(), started.elapsed()));
+    result
+}
+
+/// `cargo xtask test`: everything CI checks.
+pub fn test_all() -> Result<()> {
+    let mut timings = Vec::new();
+    let result = (|| {
+        step("setup", &mut timings, || setup::setup(false))?;
+        step("format", &mut timings, || {
+            cargo(&["fmt", "--all", "--check"])?;
+            cargo(&[
+                "fmt",
+                "--manifest-path",
+                "firmware/Cargo.toml",
+                "--all",
+                "--check",
+            ])
+        })?;
+        step("clippy", &mut timings, || {
+            cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        })?;
+        step("host tests", &mut timings, || {
+            cargo(&["test", "--workspace"])
+        })?;
+        step(
+            "xtensa build (ESP32-S3, every firmware crate)",
+            &mut timings,
+            || build_and_report_sizes(TargetSpec::Esp32s3, &[]).map(drop),
+        )?;
+        step("qemu tests", &mut timings, qemu_tests)?;
+        step("machine-code report", &mut timings, || asm_report(true))
+    })();
+    println!("\n=== timings ===");
+    for (name, took) in &timings {
+        println!("{:>8.1} s  {name}", took.as_secs_f64());
+    }
+    result
+}
