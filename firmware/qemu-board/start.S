@@ -438,8 +438,9 @@ _board_reset1:
 
 	.section .data.board, "aw"
 	.p2align 4
-	.global board_boot_addr, board_rom_alive, board_fault_record
+	.global board_boot_addr, board_rom_alive, board_fault_record, board_core1_reset_request
 board_boot_addr:	.long 0     # stand-in for SYSTEM_CORE_1_CONTROL_1_REG (ROM boot address)
 board_rom_alive:	.long 0     # 1 once the core-1 ROM stand-in is polling
+board_core1_reset_request:	.long 0   # stand-in for a core-1 reset: a parked runtime restarts
 	.p2align 4
 board_fault_record:	.space 256, 0

@@ -9,4 +9,6 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod control;
+pub mod crash;
 pub mod exccause;
