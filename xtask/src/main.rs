@@ -3,6 +3,7 @@
 
 mod qemu;
 mod report;
+mod runtime_layout;
 mod setup;
 mod tasks;
 
@@ -91,10 +92,7 @@ enum Cmd {
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the repository")
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_owned()
 }
 
 fn main() -> Result<()> {
@@ -102,17 +100,8 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Setup { check } => setup::setup(check),
-        Cmd::Build { target, packages } => {
-            tasks::build_and_report_sizes(target.into(), &packages).map(drop)
-        }
-        Cmd::Qemu {
-            package,
-            machine,
-            cpus,
-            icount,
-            timeout,
-            scenario,
-        } => {
+        Cmd::Build { target, packages } => tasks::build_and_report_sizes(target.into(), &packages).map(drop),
+        Cmd::Qemu { package, machine, cpus, icount, timeout, scenario } => {
             let options = qemu::RunOptions {
                 machine,
                 cpus,

@@ -26,6 +26,14 @@ pub enum Machine {
 }
 
 impl Machine {
+    /// The number the board's configuration block uses (`target-test/src/board.rs`).
+    fn config_code(self) -> u32 {
+        match self {
+            Machine::Sim => 1,
+            Machine::Kc705 => 2,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Machine::Sim => "sim",
@@ -115,19 +123,11 @@ impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Verdict::Passed(Some(s)) => {
-                write!(
-                    f,
-                    "PASSED ({} passed, {} failed, {} skipped)",
-                    s.passed, s.failed, s.skipped
-                )
+                write!(f, "PASSED ({} passed, {} failed, {} skipped)", s.passed, s.failed, s.skipped)
             }
             Verdict::Passed(None) => write!(f, "PASSED (exit 0)"),
             Verdict::TestsFailed(s) => {
-                write!(
-                    f,
-                    "FAILED ({} passed, {} failed, {} skipped)",
-                    s.passed, s.failed, s.skipped
-                )
+                write!(f, "FAILED ({} passed, {} failed, {} skipped)", s.passed, s.failed, s.skipped)
             }
             Verdict::Exception(cause) => write!(f, "FAILED: fatal CPU exception {cause} on core 0"),
             Verdict::Abnormal(what) => write!(f, "FAILED: {what}"),
@@ -162,11 +162,7 @@ pub fn parse_summary(output: &str) -> Option<Summary> {
             };
             numbers[slot] = Some(n);
         }
-        Some(Summary {
-            passed: numbers[0]?,
-            failed: numbers[1]?,
-            skipped: numbers[2].unwrap_or(0),
-        })
+        Some(Summary { passed: numbers[0]?, failed: numbers[1]?, skipped: numbers[2].unwrap_or(0) })
     })
 }
 
@@ -186,9 +182,7 @@ pub fn verdict(exit_code: Option<i32>, timed_out: bool, output: &str) -> Verdict
             _ => Verdict::Abnormal("exit 1 without a test summary".into()),
         },
         Some(code @ 100..=163) => Verdict::Exception(ExcCause::from_raw(code as u32 - 100)),
-        Some(98) => Verdict::Abnormal(
-            "exception while the core-1 ROM stand-in's vectors were active".into(),
-        ),
+        Some(98) => Verdict::Abnormal("exception while the core-1 ROM stand-in's vectors were active".into()),
         Some(97) => Verdict::Abnormal("debug exception (BREAK or watchpoint) on core 0".into()),
         Some(96) => Verdict::Abnormal("double exception on core 0".into()),
         Some(95) => Verdict::Abnormal("unexpected high-priority interrupt on core 0".into()),
@@ -227,13 +221,7 @@ impl Board {
         let elf = self.out_dir.join(format!("{name}.elf"));
         let ld = find_tool("XTENSA_LD", "xtensa-lx106-elf-ld")?;
         let output = Command::new(&ld)
-            .args([
-                "--no-relax",
-                "--gc-sections",
-                "-z",
-                "noexecstack",
-                "--no-warn-rwx-segments",
-            ])
+            .args(["--no-relax", "--gc-sections", "-z", "noexecstack", "--no-warn-rwx-segments"])
             .arg("-T")
             .arg(&self.link_script)
             .arg(&start)
@@ -243,20 +231,14 @@ impl Board {
             .output()
             .with_context(|| format!("running {}", ld.display()))?;
         if !output.status.success() {
-            bail!(
-                "linking {name} failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            bail!("linking {name} failed:\n{}", String::from_utf8_lossy(&output.stderr));
         }
         Ok(elf)
     }
 }
 
 fn loader_word(cmd: &mut Command, offset: u32, value: u32) {
-    cmd.arg("-device").arg(format!(
-        "loader,addr=0x{:x},data=0x{value:x},data-len=4",
-        CONFIG_ADDR + offset
-    ));
+    cmd.arg("-device").arg(format!("loader,addr=0x{:x},data=0x{value:x},data-len=4", CONFIG_ADDR + offset));
 }
 
 /// Runs an ELF in QEMU.
@@ -268,20 +250,14 @@ pub fn run(elf: &Path, options: &RunOptions) -> Result<Outcome> {
         .args(["-nographic", "-monitor", "none", "-semihosting", "-kernel"])
         .arg(elf);
     if options.icount {
-        cmd.args([
-            "-icount",
-            "shift=0,align=off,sleep=off",
-            "-accel",
-            "tcg,thread=single",
-        ]);
+        cmd.args(["-icount", "shift=0,align=off,sleep=off", "-accel", "tcg,thread=single"]);
     }
     loader_word(&mut cmd, 0, CONFIG_MAGIC);
     loader_word(&mut cmd, 4, options.cpus);
     loader_word(&mut cmd, 8, u32::from(options.icount));
     loader_word(&mut cmd, 12, options.scenario);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    loader_word(&mut cmd, 16, options.machine.config_code());
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
 
     let started = Instant::now();
     let mut child = cmd.spawn().context("starting qemu-system-xtensa")?;
@@ -322,11 +298,7 @@ pub fn run(elf: &Path, options: &RunOptions) -> Result<Outcome> {
     }
     let output = output.lock().expect("output lock").clone();
     let exit_code = status.and_then(|s| s.code());
-    Ok(Outcome {
-        verdict: verdict(exit_code, timed_out, &output),
-        output,
-        elapsed: started.elapsed(),
-    })
+    Ok(Outcome { verdict: verdict(exit_code, timed_out, &output), output, elapsed: started.elapsed() })
 }
 
 #[cfg(test)]
@@ -336,22 +308,8 @@ mod tests {
     #[test]
     fn summaries_are_parsed_from_the_last_matching_line() {
         let out = "test a ... ok\n3 passed, 1 failed, 2 skipped\n";
-        assert_eq!(
-            parse_summary(out),
-            Some(Summary {
-                passed: 3,
-                failed: 1,
-                skipped: 2
-            })
-        );
-        assert_eq!(
-            parse_summary("1 passed, 0 failed\n"),
-            Some(Summary {
-                passed: 1,
-                failed: 0,
-                skipped: 0
-            })
-        );
+        assert_eq!(parse_summary(out), Some(Summary { passed: 3, failed: 1, skipped: 2 }));
+        assert_eq!(parse_summary("1 passed, 0 failed\n"), Some(Summary { passed: 1, failed: 0, skipped: 0 }));
         assert_eq!(parse_summary("nothing here\n"), None);
         assert_eq!(parse_summary("3 passed, many failed\n"), None);
     }
@@ -362,16 +320,9 @@ mod tests {
         assert!(verdict(Some(0), false, ok).is_pass());
         assert_eq!(
             verdict(Some(1), false, "1 passed, 1 failed, 0 skipped\n"),
-            Verdict::TestsFailed(Summary {
-                passed: 1,
-                failed: 1,
-                skipped: 0
-            })
+            Verdict::TestsFailed(Summary { passed: 1, failed: 1, skipped: 0 })
         );
-        assert_eq!(
-            verdict(Some(109), false, ""),
-            Verdict::Exception(ExcCause(9))
-        );
+        assert_eq!(verdict(Some(109), false, ""), Verdict::Exception(ExcCause(9)));
         assert_eq!(
             verdict(Some(100), false, "").to_string(),
             "FAILED: fatal CPU exception IllegalInstruction (EXCCAUSE 0) on core 0"

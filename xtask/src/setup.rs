@@ -6,36 +6,18 @@ use anyhow::{bail, Context, Result};
 
 /// Debian packages the project needs, and why.
 const PACKAGES: &[(&str, &str)] = &[
-    (
-        "rustc-web",
-        "Debian's rustc 1.96 with LLVM 22 and its Xtensa backend",
-    ),
-    (
-        "rust-web-src",
-        "the standard library sources for -Zbuild-std",
-    ),
-    (
-        "llvm-22",
-        "llvm-mc-22 (assembler), llvm-ar-22, llvm-objdump-22",
-    ),
-    (
-        "binutils-xtensa-lx106",
-        "GNU ld for linking the QEMU test programs",
-    ),
-    (
-        "qemu-system-misc",
-        "qemu-system-xtensa, the emulated Xtensa cores",
-    ),
+    ("rustc-web", "Debian's rustc 1.96 with LLVM 22 and its Xtensa backend"),
+    ("rust-web-src", "the standard library sources for -Zbuild-std"),
+    ("llvm-22", "llvm-mc-22 (assembler), llvm-ar-22, llvm-objdump-22"),
+    ("binutils-xtensa-lx106", "GNU ld for linking the QEMU test programs"),
+    ("qemu-system-misc", "qemu-system-xtensa, the emulated Xtensa cores"),
 ];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
         .output()
-        .map(|o| {
-            o.status.success()
-                && String::from_utf8_lossy(&o.stdout).contains("install ok installed")
-        })
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
         .unwrap_or(false)
 }
 
@@ -62,24 +44,14 @@ fn apt_get(args: &[&str]) -> Result<()> {
 
 /// Installs what is missing (idempotent) and checks the tool versions.
 pub fn setup(check_only: bool) -> Result<()> {
-    let missing: Vec<&str> = PACKAGES
-        .iter()
-        .map(|(p, _)| *p)
-        .filter(|p| !installed(p))
-        .collect();
+    let missing: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).filter(|p| !installed(p)).collect();
     if missing.is_empty() {
-        println!(
-            "setup: all {} Debian packages are installed",
-            PACKAGES.len()
-        );
+        println!("setup: all {} Debian packages are installed", PACKAGES.len());
     } else {
         for (package, why) in PACKAGES.iter().filter(|(p, _)| missing.contains(p)) {
             println!("setup: missing {package}: {why}");
         }
-        let command = format!(
-            "apt-get install -y --no-install-recommends {}",
-            missing.join(" ")
-        );
+        let command = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
         if check_only {
             bail!("missing Debian packages; install them with: {command}");
         }
@@ -99,44 +71,26 @@ pub fn setup(check_only: bool) -> Result<()> {
 
 /// The first line of `program args` that mentions a version.
 fn version_line(program: &str, args: &[&str]) -> Result<String> {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .with_context(|| format!("running {program}"))?;
+    let output = Command::new(program).args(args).output().with_context(|| format!("running {program}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.contains("version"))
-        .unwrap_or("unknown version");
+    let line = text.lines().find(|l| l.contains("version")).unwrap_or("unknown version");
     Ok(format!("{program}: {}", line.trim()))
 }
 
 fn check_versions() -> Result<()> {
-    let verbose = Command::new("/usr/bin/rustc")
-        .arg("-vV")
-        .output()
-        .context("running /usr/bin/rustc -vV")?;
+    let verbose = Command::new("/usr/bin/rustc").arg("-vV").output().context("running /usr/bin/rustc -vV")?;
     let verbose = String::from_utf8_lossy(&verbose.stdout);
-    let llvm = verbose
-        .lines()
-        .find_map(|l| l.strip_prefix("LLVM version: "))
-        .unwrap_or("unknown")
-        .to_owned();
+    let llvm = verbose.lines().find_map(|l| l.strip_prefix("LLVM version: ")).unwrap_or("unknown").to_owned();
     let rustc = verbose.lines().next().unwrap_or("").to_owned();
     println!("setup: {rustc} (LLVM {llvm}) at /usr/bin/rustc");
     if !llvm.starts_with("22.") {
         bail!("Debian's rustc uses LLVM {llvm}; the Xtensa route is verified with LLVM 22 only");
     }
-    let targets = Command::new("/usr/bin/rustc")
-        .args(["--print", "sysroot"])
-        .output()?;
+    let targets = Command::new("/usr/bin/rustc").args(["--print", "sysroot"]).output()?;
     let sysroot = String::from_utf8_lossy(&targets.stdout).trim().to_owned();
     let library = std::path::Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
     if !library.exists() {
-        bail!(
-            "{} is missing: rust-web-src is needed for -Zbuild-std",
-            library.display()
-        );
+        bail!("{} is missing: rust-web-src is needed for -Zbuild-std", library.display());
     }
     for program in ["llvm-mc-22", "qemu-system-xtensa", "xtensa-lx106-elf-ld"] {
         println!("setup: {}", version_line(program, &["--version"])?);

@@ -159,11 +159,7 @@ fn staticlib_artifact(line: &str) -> Option<(String, PathBuf)> {
         .iter()
         .filter_map(|f| f.as_str())
         .find(|f| f.ends_with(".a"))?;
-    let package = message
-        .get("target")?
-        .get("name")?
-        .as_str()?
-        .replace('-', "_");
+    let package = message.get("target")?.get("name")?.as_str()?.replace('-', "_");
     Some((package, PathBuf::from(archive)))
 }
 

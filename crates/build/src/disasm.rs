@@ -17,11 +17,7 @@ pub struct FunctionListing {
 }
 
 /// Disassembles `symbols` from an archive, object or linked ELF. Every symbol must be found.
-pub fn disassemble(
-    tools: &LlvmTools,
-    file: &Path,
-    symbols: &[&str],
-) -> Result<Vec<FunctionListing>> {
+pub fn disassemble(tools: &LlvmTools, file: &Path, symbols: &[&str]) -> Result<Vec<FunctionListing>> {
     let output = Command::new(&tools.objdump)
         .args(["-d", "--mcpu=esp32", "--no-show-raw-insn"])
         .arg(format!("--disassemble-symbols={}", symbols.join(",")))
@@ -55,10 +51,7 @@ pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
     for line in text.lines() {
         if let Some(name) = symbol_header(line) {
             listings.extend(current.take());
-            current = Some(FunctionListing {
-                name: name.to_owned(),
-                instructions: Vec::new(),
-            });
+            current = Some(FunctionListing { name: name.to_owned(), instructions: Vec::new() });
             continue;
         }
         if line.trim().is_empty() {
@@ -97,10 +90,7 @@ mod tests {
         let parsed = parse_objdump(text);
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0].name, "f");
-        assert_eq!(
-            parsed[0].instructions,
-            vec!["entry a1, 32", "memw", "retw.n"]
-        );
+        assert_eq!(parsed[0].instructions, vec!["entry a1, 32", "memw", "retw.n"]);
         assert_eq!(parsed[1].instructions, vec!["retw.n"]);
     }
 }

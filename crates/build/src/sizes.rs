@@ -45,11 +45,7 @@ impl SectionSizes {
             self.rodata += size;
         } else if starts(".data") || starts(".dram1") || starts(".sdata") {
             self.data += size;
-        } else if starts(".bss")
-            || starts(".sbss")
-            || starts(".noinit")
-            || kind == SectionKind::Common
-        {
+        } else if starts(".bss") || starts(".sbss") || starts(".noinit") || kind == SectionKind::Common {
             self.bss += size;
         }
     }
@@ -81,9 +77,8 @@ pub fn archive_sizes(path: &Path) -> Result<ArchiveSizes> {
             }
         }
         Err(_) => {
-            let sizes = object_sizes(&bytes).with_context(|| {
-                format!("{} is neither an archive nor an object", path.display())
-            })?;
+            let sizes = object_sizes(&bytes)
+                .with_context(|| format!("{} is neither an archive nor an object", path.display()))?;
             result.total = sizes;
             result.members.push((path.display().to_string(), sizes));
         }
@@ -108,19 +103,11 @@ fn object_sizes(data: &[u8]) -> Result<SectionSizes> {
 
 impl fmt::Display for ArchiveSizes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:>10} {:>10} {:>10} {:>10}  member",
-            "text", "rodata", "data", "bss"
-        )?;
+        writeln!(f, "{:>10} {:>10} {:>10} {:>10}  member", "text", "rodata", "data", "bss")?;
         let mut members: Vec<_> = self.members.iter().filter(|(_, s)| s.total() > 0).collect();
         members.sort_by_key(|(_, s)| std::cmp::Reverse(s.total()));
         for (name, s) in members {
-            writeln!(
-                f,
-                "{:>10} {:>10} {:>10} {:>10}  {name}",
-                s.text, s.rodata, s.data, s.bss
-            )?;
+            writeln!(f, "{:>10} {:>10} {:>10} {:>10}  {name}", s.text, s.rodata, s.data, s.bss)?;
         }
         let t = &self.total;
         write!(
@@ -145,15 +132,7 @@ mod tests {
         s.classify(".bss.RING", SectionKind::UninitializedData, 64);
         s.classify(".debug_info", SectionKind::Debug, 1000);
         s.classify(".textual", SectionKind::Text, 1000);
-        assert_eq!(
-            s,
-            SectionSizes {
-                text: 28,
-                rodata: 5,
-                data: 4,
-                bss: 64
-            }
-        );
+        assert_eq!(s, SectionSizes { text: 28, rodata: 5, data: 4, bss: 64 });
         assert_eq!(s.total(), 101);
     }
 }

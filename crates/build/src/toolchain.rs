@@ -65,11 +65,7 @@ fn esp_toolchain_installed() -> bool {
     Command::new("rustup")
         .args(["toolchain", "list"])
         .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.starts_with("esp"))
-        })
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("esp")))
         .unwrap_or(false)
 }
 
@@ -97,12 +93,7 @@ impl LlvmTools {
     /// Assembles `source` (GNU-as syntax, `.S` files are not preprocessed) into `object`.
     pub fn assemble(&self, source: &Path, object: &Path) -> Result<()> {
         let status = Command::new(&self.mc)
-            .args([
-                "--triple=xtensa",
-                "-mcpu=esp32",
-                "-mattr=+fp",
-                "-filetype=obj",
-            ])
+            .args(["--triple=xtensa", "-mcpu=esp32", "-mattr=+fp", "-filetype=obj"])
             .arg(source)
             .arg("-o")
             .arg(object)
@@ -120,9 +111,8 @@ pub fn find_tool(env: &str, default: &str) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(env) {
         return Ok(PathBuf::from(path));
     }
-    which(default).with_context(|| {
-        format!("`{default}` not found on PATH (run `cargo xtask setup`, or set {env})")
-    })
+    which(default)
+        .with_context(|| format!("`{default}` not found on PATH (run `cargo xtask setup`, or set {env})"))
 }
 
 /// Looks a program up on `PATH`.

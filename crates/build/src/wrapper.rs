@@ -55,29 +55,20 @@ fn arg_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 fn codegen_option<'a>(args: &'a [String], key: &str) -> Option<&'a str> {
     let prefix = format!("{key}=");
     args.iter().enumerate().find_map(|(i, a)| {
-        let value = if a == "-C" {
-            args.get(i + 1).map(String::as_str)
-        } else {
-            a.strip_prefix("-C")
-        };
+        let value = if a == "-C" { args.get(i + 1).map(String::as_str) } else { a.strip_prefix("-C") };
         value.and_then(|v| v.strip_prefix(&prefix))
     })
 }
 
 fn wrap(rustc: &OsString, raw_args: &[OsString]) -> Result<i32> {
-    let args: Option<Vec<String>> = raw_args
-        .iter()
-        .map(|a| a.to_str().map(String::from))
-        .collect();
+    let args: Option<Vec<String>> = raw_args.iter().map(|a| a.to_str().map(String::from)).collect();
     let Some(args) = args else {
         return passthrough(rustc, raw_args);
     };
     let target = arg_value(&args, "--target").unwrap_or_default();
     let crate_name = arg_value(&args, "--crate-name");
-    let emits_object =
-        arg_value(&args, "--emit").is_some_and(|e| e.split(',').any(|k| k == "link"));
-    let (Some(crate_name), true, true) = (crate_name, target.contains("xtensa"), emits_object)
-    else {
+    let emits_object = arg_value(&args, "--emit").is_some_and(|e| e.split(',').any(|k| k == "link"));
+    let (Some(crate_name), true, true) = (crate_name, target.contains("xtensa"), emits_object) else {
         return passthrough(rustc, raw_args);
     };
     let crate_name = crate_name.to_owned();
@@ -90,25 +81,16 @@ fn wrap(rustc: &OsString, raw_args: &[OsString]) -> Result<i32> {
             args[i + 1].push_str(",asm");
         }
     }
-    let status = Command::new(rustc)
-        .args(&args)
-        .status()
-        .context("running rustc")?;
+    let status = Command::new(rustc).args(&args).status().context("running rustc")?;
     if !status.success() {
         return Ok(status.code().unwrap_or(1));
     }
 
     let out_dir = PathBuf::from(arg_value(&args, "--out-dir").unwrap_or("."));
-    let stem = format!(
-        "{crate_name}{}",
-        codegen_option(&args, "extra-filename").unwrap_or("")
-    );
+    let stem = format!("{crate_name}{}", codegen_option(&args, "extra-filename").unwrap_or(""));
     let asm = out_dir.join(format!("{stem}.s"));
     if !asm.exists() {
-        bail!(
-            "no assembly at {} (is codegen-units = 1 set for this profile?)",
-            asm.display()
-        );
+        bail!("no assembly at {} (is codegen-units = 1 set for this profile?)", asm.display());
     }
     let tools = LlvmTools::discover()?;
     let fixed_dir = out_dir.join(format!("{stem}.literal-fix"));
@@ -126,10 +108,7 @@ fn wrap(rustc: &OsString, raw_args: &[OsString]) -> Result<i32> {
 }
 
 fn passthrough(rustc: &OsString, args: &[OsString]) -> Result<i32> {
-    let status = Command::new(rustc)
-        .args(args)
-        .status()
-        .context("running rustc")?;
+    let status = Command::new(rustc).args(args).status().context("running rustc")?;
     Ok(status.code().unwrap_or(1))
 }
 
@@ -145,10 +124,8 @@ fn replace_own_object(
         bail!("{} t {} failed", tools.ar.display(), archive.display());
     }
     let listing = String::from_utf8_lossy(&listing.stdout);
-    let own: Vec<&str> = listing
-        .lines()
-        .filter(|m| m.starts_with(&format!("{stem}.")) && m.ends_with(".rcgu.o"))
-        .collect();
+    let own: Vec<&str> =
+        listing.lines().filter(|m| m.starts_with(&format!("{stem}.")) && m.ends_with(".rcgu.o")).collect();
     let [member] = own.as_slice() else {
         bail!(
             "expected exactly one object of {stem} in {}, found {own:?} (codegen-units must be 1)",
@@ -157,11 +134,7 @@ fn replace_own_object(
     };
     let object = scratch.join(member);
     tools.assemble(fixed_asm, &object)?;
-    let status = Command::new(&tools.ar)
-        .arg("r")
-        .arg(archive)
-        .arg(&object)
-        .status()?;
+    let status = Command::new(&tools.ar).arg("r").arg(archive).arg(&object).status()?;
     if !status.success() {
         bail!("replacing {member} in {} failed", archive.display());
     }
@@ -210,12 +183,7 @@ mod tests {
         let asm = "\t.section\t.text.f,\"ax\",@progbits\n\t.literal_position\n\t.literal .LCPI0_0, 305419896\n\t.literal .LCPI0_1, RING+4\nf:\n\tl32r a8, .LCPI0_0\n";
         let fixed = place_literals(asm);
         assert!(!fixed.contains(".literal_position"));
-        assert_eq!(
-            fixed
-                .matches(".section\t.literal.lp1,\"ax\",@progbits")
-                .count(),
-            2
-        );
+        assert_eq!(fixed.matches(".section\t.literal.lp1,\"ax\",@progbits").count(), 2);
         assert!(fixed.contains(".LCPI0_0:\n\t.long\t305419896\n"));
         assert!(fixed.contains(".LCPI0_1:\n\t.long\tRING+4\n"));
         assert!(fixed.contains("\tl32r a8, .LCPI0_0\n"));
@@ -233,24 +201,15 @@ mod tests {
     #[test]
     fn directives_that_only_start_with_literal_are_kept() {
         assert_eq!(parse_literal(".literal_prefix .text"), None);
-        assert_eq!(
-            place_literals(".literal_prefix .text\n"),
-            ".literal_prefix .text\n"
-        );
+        assert_eq!(place_literals(".literal_prefix .text\n"), ".literal_prefix .text\n");
     }
 
     #[test]
     fn option_parsing_handles_both_spellings() {
-        let args: Vec<String> = [
-            "--emit=link",
-            "-C",
-            "extra-filename=-abc",
-            "--target",
-            "x.json",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args: Vec<String> = ["--emit=link", "-C", "extra-filename=-abc", "--target", "x.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(arg_value(&args, "--emit"), Some("link"));
         assert_eq!(arg_value(&args, "--target"), Some("x.json"));
         assert_eq!(codegen_option(&args, "extra-filename"), Some("-abc"));

@@ -236,10 +236,9 @@ impl fmt::Display for Error {
             Error::Misaligned { required } => {
                 write!(f, "shared memory must be aligned to {required} bytes")
             }
-            Error::RegionTooSmall { needed, available } => write!(
-                f,
-                "shared memory too small: layout needs {needed} bytes, {available} provided"
-            ),
+            Error::RegionTooSmall { needed, available } => {
+                write!(f, "shared memory too small: layout needs {needed} bytes, {available} provided")
+            }
             Error::AlreadyInitialised { state } => {
                 write!(f, "region already initialised (state word {state})")
             }
@@ -260,10 +259,9 @@ impl fmt::Display for Error {
             Error::ChannelCountMismatch { expected, found } => {
                 write!(f, "channel count mismatch: expected {expected}, found {found}")
             }
-            Error::ChecksumMismatch { expected, found } => write!(
-                f,
-                "channel table checksum mismatch: expected {expected:#010x}, found {found:#010x}"
-            ),
+            Error::ChecksumMismatch { expected, found } => {
+                write!(f, "channel table checksum mismatch: expected {expected:#010x}, found {found:#010x}")
+            }
             Error::DescriptorMismatch { channel, field, expected, found } => write!(
                 f,
                 "channel {channel}: descriptor field {field} mismatch: expected {expected}, found {found}"
@@ -274,10 +272,9 @@ impl fmt::Display for Error {
             Error::AlreadyClaimed { channel, end } => {
                 write!(f, "channel {channel}: {end} end already claimed")
             }
-            Error::PeerCorrupt { channel, field, value, limit } => write!(
-                f,
-                "channel {channel}: corrupt {field} in shared memory: {value} (limit {limit})"
-            ),
+            Error::PeerCorrupt { channel, field, value, limit } => {
+                write!(f, "channel {channel}: corrupt {field} in shared memory: {value} (limit {limit})")
+            }
             Error::FrameTooLarge { len, max } => {
                 write!(f, "frame of {len} bytes exceeds the maximum of {max}")
             }

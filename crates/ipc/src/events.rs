@@ -74,11 +74,7 @@ impl HostDoorbell {
             if now >= deadline {
                 return false;
             }
-            guard = self
-                .cv
-                .wait_timeout(guard, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            guard = self.cv.wait_timeout(guard, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 }
@@ -151,11 +147,7 @@ impl<'a> EventWord<'a> {
         end: End,
     ) -> Result<Self, Error> {
         let (g, claim) = region.open(channel, Kind::Events, 4, id.map(|i| i.spec()), end)?;
-        Ok(EventWord {
-            g,
-            end,
-            _claim: claim,
-        })
+        Ok(EventWord { g, end, _claim: claim })
     }
 
     pub(crate) fn word(&self) -> &AtomicU32 {

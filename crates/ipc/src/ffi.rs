@@ -248,10 +248,7 @@ fn status(r: Result<(), SplitcoreStatus>) -> i32 {
     }
 }
 
-fn layout_from(
-    specs: *const SplitcoreChannelSpec,
-    count: u32,
-) -> Result<crate::Layout, SplitcoreStatus> {
+fn layout_from(specs: *const SplitcoreChannelSpec, count: u32) -> Result<crate::Layout, SplitcoreStatus> {
     if count > crate::raw::SPLITCORE_MAX_CHANNELS {
         return Err(SplitcoreStatus::InvalidLayout);
     }
@@ -367,10 +364,7 @@ pub unsafe extern "C" fn splitcore_region_attach(
 /// # Safety
 /// `region` is an opened region handle; `state` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn splitcore_region_state(
-    region: *mut SplitcoreRegion,
-    state: *mut u32,
-) -> i32 {
+pub unsafe extern "C" fn splitcore_region_state(region: *mut SplitcoreRegion, state: *mut u32) -> i32 {
     // SAFETY: the caller's contract.
     let r = unsafe { get::<Region<'static>, _>(region, MAGIC_REGION) }.and_then(|r| {
         if state.is_null() {
@@ -639,10 +633,7 @@ pub unsafe extern "C" fn splitcore_mailbox_open(
 /// # Safety
 /// `mailbox` is an opened writer handle; `src` is readable for `elem_size` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn splitcore_mailbox_write(
-    mailbox: *mut SplitcoreMailbox,
-    src: *const c_void,
-) -> i32 {
+pub unsafe extern "C" fn splitcore_mailbox_write(mailbox: *mut SplitcoreMailbox, src: *const c_void) -> i32 {
     // SAFETY: the caller's contract.
     let r = unsafe { get::<RawMailbox<'static>, _>(mailbox, MAGIC_MAILBOX) }.and_then(|m| {
         if m.end != End::Producer {
@@ -665,10 +656,7 @@ pub unsafe extern "C" fn splitcore_mailbox_write(
 /// # Safety
 /// `mailbox` is an opened reader handle; `dst` is writable for `elem_size` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn splitcore_mailbox_read(
-    mailbox: *mut SplitcoreMailbox,
-    dst: *mut c_void,
-) -> i32 {
+pub unsafe extern "C" fn splitcore_mailbox_read(mailbox: *mut SplitcoreMailbox, dst: *mut c_void) -> i32 {
     // SAFETY: the caller's contract.
     let r = unsafe { get::<RawMailbox<'static>, _>(mailbox, MAGIC_MAILBOX) }.and_then(|m| {
         if m.end != End::Consumer {
@@ -751,10 +739,7 @@ pub unsafe extern "C" fn splitcore_events_raise(
 /// # Safety
 /// `events` is an opened receiver handle; `flags` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn splitcore_events_take(
-    events: *mut SplitcoreEvents,
-    flags: *mut u32,
-) -> i32 {
+pub unsafe extern "C" fn splitcore_events_take(events: *mut SplitcoreEvents, flags: *mut u32) -> i32 {
     // SAFETY: the caller's contract.
     let r = unsafe { get::<EventWord<'static>, _>(events, MAGIC_EVENTS) }.and_then(|e| {
         if e.end != End::Consumer {

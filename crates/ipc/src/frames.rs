@@ -115,21 +115,13 @@ impl<'a> Region<'a> {
     /// Claims the producer end of frame ring `id`.
     pub fn frame_producer(&self, id: ChannelId<Frames>) -> Result<FrameProducer<'a>, Error> {
         let (c, data, claim) = self.open_frames(id.index(), Some(id), End::Producer)?;
-        Ok(FrameProducer {
-            c,
-            data,
-            _claim: claim,
-        })
+        Ok(FrameProducer { c, data, _claim: claim })
     }
 
     /// Claims the consumer end of frame ring `id`.
     pub fn frame_consumer(&self, id: ChannelId<Frames>) -> Result<FrameConsumer<'a>, Error> {
         let (c, data, claim) = self.open_frames(id.index(), Some(id), End::Consumer)?;
-        Ok(FrameConsumer {
-            c,
-            data,
-            _claim: claim,
-        })
+        Ok(FrameConsumer { c, data, _claim: claim })
     }
 
     pub(crate) fn open_frames(
@@ -146,11 +138,7 @@ impl<'a> Region<'a> {
 impl<'a> FrameProducer<'a> {
     #[cfg_attr(not(feature = "ffi"), allow(dead_code))] // used by the C ABI
     pub(crate) fn from_parts(c: Cursor, data: *mut u8, claim: Claim<'a>) -> Self {
-        Self {
-            c,
-            data,
-            _claim: claim,
-        }
+        Self { c, data, _claim: claim }
     }
 
     /// The largest frame this ring accepts: `capacity / 2 - 4`.
@@ -176,10 +164,7 @@ impl<'a> FrameProducer<'a> {
     pub(crate) fn grant_raw(&mut self, len: usize) -> Result<RawGrant, Error> {
         let max = self.c.cap / 2 - 4;
         if len > max as usize {
-            return Err(Error::FrameTooLarge {
-                len: u32::try_from(len).unwrap_or(u32::MAX),
-                max,
-            });
+            return Err(Error::FrameTooLarge { len: u32::try_from(len).unwrap_or(u32::MAX), max });
         }
         let len = len as u32;
         let need = record_len(len);
@@ -211,9 +196,7 @@ impl<'a> FrameProducer<'a> {
                 sync::track_write(at);
                 at.cast::<u32>().write(SPLITCORE_FRAME_WRAP);
             }
-            let at = self
-                .data
-                .add((self.c.local.wrapping_add(g.skip) & self.c.mask) as usize);
+            let at = self.data.add((self.c.local.wrapping_add(g.skip) & self.c.mask) as usize);
             sync::track_write(at);
             at.cast::<u32>().write(used);
         }
@@ -261,20 +244,14 @@ impl Deref for WriteGrant<'_, '_> {
 impl DerefMut for WriteGrant<'_, '_> {
     fn deref_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `deref`, and `&mut self` makes the slice unique.
-        unsafe {
-            core::slice::from_raw_parts_mut(self.prod.grant_ptr(&self.g), self.g.len as usize)
-        }
+        unsafe { core::slice::from_raw_parts_mut(self.prod.grant_ptr(&self.g), self.g.len as usize) }
     }
 }
 
 impl<'a> FrameConsumer<'a> {
     #[cfg_attr(not(feature = "ffi"), allow(dead_code))] // used by the C ABI
     pub(crate) fn from_parts(c: Cursor, data: *mut u8, claim: Claim<'a>) -> Self {
-        Self {
-            c,
-            data,
-            _claim: claim,
-        }
+        Self { c, data, _claim: claim }
     }
 
     /// The oldest frame, or `Ok(None)` if there is none. [`Error::PeerCorrupt`] if a
@@ -304,12 +281,8 @@ impl<'a> FrameConsumer<'a> {
     pub(crate) fn read_raw(&mut self) -> Result<Option<RawRead>, Error> {
         let max = self.c.cap / 2 - 4;
         let channel = self.c.channel;
-        let corrupt = move |value, limit| Error::PeerCorrupt {
-            channel,
-            field: Field::FrameLen,
-            value,
-            limit,
-        };
+        let corrupt =
+            move |value, limit| Error::PeerCorrupt { channel, field: Field::FrameLen, value, limit };
         // At most a wrap marker, then a record.
         for _ in 0..2 {
             let mut avail = self.c.cached_avail();

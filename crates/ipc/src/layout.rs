@@ -55,16 +55,10 @@ use crate::raw::{
 #[cfg(target_arch = "xtensa")]
 pub const INDEX_PAD: u32 = 4;
 /// See the Xtensa variant.
-#[cfg(all(
-    not(target_arch = "xtensa"),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+#[cfg(all(not(target_arch = "xtensa"), any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub const INDEX_PAD: u32 = 128;
 /// See the Xtensa variant.
-#[cfg(all(
-    not(target_arch = "xtensa"),
-    not(any(target_arch = "x86_64", target_arch = "aarch64"))
-))]
+#[cfg(all(not(target_arch = "xtensa"), not(any(target_arch = "x86_64", target_arch = "aarch64"))))]
 pub const INDEX_PAD: u32 = 64;
 
 /// Largest alignment a layout may require; [`RegionBuf`](crate::RegionBuf) is aligned to it.
@@ -215,11 +209,7 @@ impl Default for LayoutBuilder {
 impl LayoutBuilder {
     /// An empty channel set.
     pub const fn new() -> Self {
-        Self {
-            specs: [EMPTY; SPLITCORE_MAX_CHANNELS as usize],
-            count: 0,
-            error: None,
-        }
+        Self { specs: [EMPTY; SPLITCORE_MAX_CHANNELS as usize], count: 0, error: None }
     }
 
     /// Adds a channel described by its raw parameters (used for layouts declared at run
@@ -256,11 +246,7 @@ impl LayoutBuilder {
                 ring_body(elem_size, elem_align, capacity)
             }
             Kind::Frames => {
-                if !capacity.is_power_of_two()
-                    || capacity < 16
-                    || capacity > 1 << 31
-                    || elem_size != 1
-                {
+                if !capacity.is_power_of_two() || capacity < 16 || capacity > 1 << 31 || elem_size != 1 {
                     self.error = Some(LayoutError::BadCapacity);
                     return self;
                 }
@@ -299,28 +285,15 @@ impl LayoutBuilder {
                 i += 1;
             }
         }
-        self.specs[self.count] = ChannelSpec {
-            name,
-            kind,
-            elem_size,
-            elem_align,
-            capacity,
-            offset: 0,
-            len_bytes,
-        };
+        self.specs[self.count] =
+            ChannelSpec { name, kind, elem_size, elem_align, capacity, offset: 0, len_bytes };
         self.count += 1;
         self
     }
 
     /// Adds a typed SPSC ring of `capacity` (a power of two) elements of `T`.
     pub const fn ring<T: Pod>(self, name: &'static str, capacity: u32) -> Self {
-        self.channel(
-            name,
-            Kind::Ring,
-            size_of::<T>() as u32,
-            align_of::<T>() as u32,
-            capacity,
-        )
+        self.channel(name, Kind::Ring, size_of::<T>() as u32, align_of::<T>() as u32, capacity)
     }
 
     /// Adds a byte-frame ring with `capacity` data bytes (a power of two, at least 16).
@@ -331,13 +304,7 @@ impl LayoutBuilder {
 
     /// Adds a latest-value mailbox of `T` (size a multiple of 4 bytes).
     pub const fn mailbox<T: Pod>(self, name: &'static str) -> Self {
-        self.channel(
-            name,
-            Kind::Mailbox,
-            size_of::<T>() as u32,
-            align_of::<T>() as u32,
-            1,
-        )
+        self.channel(name, Kind::Mailbox, size_of::<T>() as u32, align_of::<T>() as u32, 1)
     }
 
     /// Adds a 32-bit event-flag word.
@@ -376,13 +343,7 @@ impl LayoutBuilder {
         }
         let total = align_up(cursor as u32, align);
         let count = self.count as u32;
-        Ok(Layout {
-            specs,
-            count,
-            total_size: total,
-            align,
-            checksum: table_checksum(count, &descs),
-        })
+        Ok(Layout { specs, count, total_size: total, align, checksum: table_checksum(count, &descs) })
     }
 
     /// Assigns offsets and checksums; panics (a compile error in a `const`) on an invalid
@@ -443,29 +404,16 @@ impl Layout {
             panic!("no channel with that name in the layout");
         };
         let spec = self.specs[index as usize];
-        assert!(
-            spec.kind as u8 == kind as u8,
-            "channel has a different kind"
-        );
-        assert!(
-            spec.elem_size == elem_size,
-            "channel has a different element size"
-        );
-        ChannelId {
-            index,
-            spec,
-            _kind: PhantomData,
-        }
+        assert!(spec.kind as u8 == kind as u8, "channel has a different kind");
+        assert!(spec.elem_size == elem_size, "channel has a different element size");
+        ChannelId { index, spec, _kind: PhantomData }
     }
 
     /// The typed id of ring `name`; panics (at compile time in a `const`) if there is no
     /// such ring or its element size differs from `T`'s.
     pub const fn ring_id<T: Pod>(&self, name: &str) -> ChannelId<Ring<T>> {
         let id = self.id::<Ring<T>>(name, Kind::Ring, size_of::<T>() as u32);
-        assert!(
-            id.spec.elem_align == align_of::<T>() as u32,
-            "element alignment differs"
-        );
+        assert!(id.spec.elem_align == align_of::<T>() as u32, "element alignment differs");
         id
     }
 

@@ -54,11 +54,7 @@
 
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    clippy::undocumented_unsafe_blocks
-)]
+#![warn(missing_docs, missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 
 #[cfg(any(feature = "std", loom))]
 extern crate std;
@@ -81,8 +77,8 @@ pub use events::HostDoorbell;
 pub use events::{Doorbell, EventReceiver, EventSender, NoDoorbell};
 pub use frames::{FrameConsumer, FrameProducer, ReadGrant, WriteGrant};
 pub use layout::{
-    fnv1a, table_checksum, ChannelId, ChannelSpec, Events, Frames, Kind, Layout, LayoutBuilder,
-    Mailbox, Ring, FNV_OFFSET, INDEX_PAD, REGION_ALIGN,
+    fnv1a, table_checksum, ChannelId, ChannelSpec, Events, Frames, Kind, Layout, LayoutBuilder, Mailbox,
+    Ring, FNV_OFFSET, INDEX_PAD, REGION_ALIGN,
 };
 pub use mailbox::{MailboxReader, MailboxWriter, DEFAULT_READ_RETRIES};
 pub use region::{Region, RegionBuf, RegionMem};

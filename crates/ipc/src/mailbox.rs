@@ -66,13 +66,7 @@ impl<'a> RawMailbox<'a> {
         let current = unsafe { g.word(0) }.load(Ordering::Acquire);
         // An odd value is a write cut short (a writer that died): continue from the next even.
         let seq = current.wrapping_add(current & 1);
-        Ok(RawMailbox {
-            g,
-            seq,
-            retries: DEFAULT_READ_RETRIES,
-            end,
-            _claim: claim,
-        })
+        Ok(RawMailbox { g, seq, retries: DEFAULT_READ_RETRIES, end, _claim: claim })
     }
 
     /// Writes `elem_size` bytes from `src`.
@@ -171,39 +165,15 @@ unsafe impl<T> Send for MailboxReader<'_, T> {}
 
 impl<'a> Region<'a> {
     /// Claims the writer end of mailbox `id`.
-    pub fn mailbox_writer<T: Pod>(
-        &self,
-        id: ChannelId<Mailbox<T>>,
-    ) -> Result<MailboxWriter<'a, T>, Error> {
-        let raw = RawMailbox::open(
-            self,
-            id.index(),
-            size_of::<T>() as u32,
-            Some(id.spec()),
-            End::Producer,
-        )?;
-        Ok(MailboxWriter {
-            raw,
-            _t: PhantomData,
-        })
+    pub fn mailbox_writer<T: Pod>(&self, id: ChannelId<Mailbox<T>>) -> Result<MailboxWriter<'a, T>, Error> {
+        let raw = RawMailbox::open(self, id.index(), size_of::<T>() as u32, Some(id.spec()), End::Producer)?;
+        Ok(MailboxWriter { raw, _t: PhantomData })
     }
 
     /// Claims the reader end of mailbox `id`.
-    pub fn mailbox_reader<T: Pod>(
-        &self,
-        id: ChannelId<Mailbox<T>>,
-    ) -> Result<MailboxReader<'a, T>, Error> {
-        let raw = RawMailbox::open(
-            self,
-            id.index(),
-            size_of::<T>() as u32,
-            Some(id.spec()),
-            End::Consumer,
-        )?;
-        Ok(MailboxReader {
-            raw,
-            _t: PhantomData,
-        })
+    pub fn mailbox_reader<T: Pod>(&self, id: ChannelId<Mailbox<T>>) -> Result<MailboxReader<'a, T>, Error> {
+        let raw = RawMailbox::open(self, id.index(), size_of::<T>() as u32, Some(id.spec()), End::Consumer)?;
+        Ok(MailboxReader { raw, _t: PhantomData })
     }
 }
 

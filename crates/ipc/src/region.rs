@@ -42,9 +42,7 @@ impl<const N: usize> RegionBuf<N> {
     /// Zeroed memory.
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
-        Self {
-            mem: UnsafeCell::new([0; N]),
-        }
+        Self { mem: UnsafeCell::new([0; N]) }
     }
 
     /// Zeroed memory on the heap (avoids building a large value on the stack).
@@ -72,9 +70,7 @@ impl<const N: usize> RegionBuf<N> {
 
 impl<const N: usize> core::fmt::Debug for RegionBuf<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegionBuf")
-            .field("len", &N)
-            .finish_non_exhaustive()
+        f.debug_struct("RegionBuf").field("len", &N).finish_non_exhaustive()
     }
 }
 
@@ -97,11 +93,7 @@ impl<'a> RegionMem<'a> {
     /// racing with a hostile writer are garbage, not undefined behaviour the crate can
     /// prevent: the protocol, not the memory model, excludes that race.)
     pub const unsafe fn from_raw_parts(base: NonNull<u8>, len: usize) -> Self {
-        Self {
-            base,
-            len,
-            _mem: PhantomData,
-        }
+        Self { base, len, _mem: PhantomData }
     }
 
     /// Start address.
@@ -211,10 +203,7 @@ const fn version_word(major: u16, minor: u16) -> u32 {
 
 const fn split_version(w: u32) -> (u16, u16) {
     let b = w.to_ne_bytes();
-    (
-        u16::from_ne_bytes([b[0], b[1]]),
-        u16::from_ne_bytes([b[2], b[3]]),
-    )
+    (u16::from_ne_bytes([b[0], b[1]]), u16::from_ne_bytes([b[2], b[3]]))
 }
 
 const fn kind_word(kind: u8) -> u32 {
@@ -242,26 +231,12 @@ impl Desc {
         }
     }
     fn words(&self) -> [u32; 5] {
-        [
-            self.kind,
-            self.elem_size,
-            self.capacity,
-            self.offset,
-            self.len_bytes,
-        ]
+        [self.kind, self.elem_size, self.capacity, self.offset, self.len_bytes]
     }
     fn first_difference(&self, expected: &Desc) -> Option<(Field, u32, u32)> {
-        let fields = [
-            Field::Kind,
-            Field::ElemSize,
-            Field::Capacity,
-            Field::Offset,
-            Field::LenBytes,
-        ];
+        let fields = [Field::Kind, Field::ElemSize, Field::Capacity, Field::Offset, Field::LenBytes];
         let (f, e) = (self.words(), expected.words());
-        (0..5)
-            .find(|&i| f[i] != e[i])
-            .map(|i| (fields[i], e[i], f[i]))
+        (0..5).find(|&i| f[i] != e[i]).map(|i| (fields[i], e[i], f[i]))
     }
 }
 
@@ -301,10 +276,7 @@ impl<'a> Region<'a> {
             return Err(Error::Misaligned { required: align });
         }
         if mem.len() < needed as usize {
-            return Err(Error::RegionTooSmall {
-                needed,
-                available: sat(mem.len()),
-            });
+            return Err(Error::RegionTooSmall { needed, available: sat(mem.len()) });
         }
         Ok(())
     }
@@ -350,12 +322,7 @@ impl<'a> Region<'a> {
         Self::init_inner(mem.into(), layout, start, false)
     }
 
-    fn init_inner(
-        mem: RegionMem<'a>,
-        layout: &Layout,
-        start: u32,
-        force: bool,
-    ) -> Result<Self, Error> {
+    fn init_inner(mem: RegionMem<'a>, layout: &Layout, start: u32, force: bool) -> Result<Self, Error> {
         Self::check_mem(&mem, layout.size() as u32, layout.align() as u32)?;
         let region = Region {
             base: mem.base,
@@ -385,10 +352,7 @@ impl<'a> Region<'a> {
         }
         let rel = Ordering::Relaxed;
         region.hdr(HDR_MAGIC).store(SPLITCORE_MAGIC, rel);
-        region.hdr(HDR_VERSION).store(
-            version_word(SPLITCORE_VERSION_MAJOR, SPLITCORE_VERSION_MINOR),
-            rel,
-        );
+        region.hdr(HDR_VERSION).store(version_word(SPLITCORE_VERSION_MAJOR, SPLITCORE_VERSION_MINOR), rel);
         region.hdr(HDR_TOTAL).store(region.total, rel);
         region.hdr(HDR_COUNT).store(region.count, rel);
         region.hdr(HDR_CHECKSUM).store(layout.checksum(), rel);
@@ -396,9 +360,7 @@ impl<'a> Region<'a> {
         region.hdr(28).store(0, rel);
         for (i, spec) in layout.channels().iter().enumerate() {
             let i = i as u32;
-            region
-                .desc_word(i, DESC_KIND)
-                .store(kind_word(spec.kind as u8), rel);
+            region.desc_word(i, DESC_KIND).store(kind_word(spec.kind as u8), rel);
             region.desc_word(i, DESC_ELEM).store(spec.elem_size, rel);
             region.desc_word(i, DESC_CAP).store(spec.capacity, rel);
             region.desc_word(i, DESC_OFFSET).store(spec.offset, rel);
@@ -416,8 +378,7 @@ impl<'a> Region<'a> {
             for &w in words {
                 // SAFETY: the layout placed a 4-aligned body of `len_bytes >= 2 * INDEX_PAD`
                 // (rings) or `>= 4` bytes at `offset`, inside `total <= len`.
-                unsafe { atomic_u32(mem.as_ptr().add((spec.offset + w) as usize).cast()) }
-                    .store(first, rel);
+                unsafe { atomic_u32(mem.as_ptr().add((spec.offset + w) as usize).cast()) }.store(first, rel);
             }
         }
         // Publish: everything above happens-before a peer's Acquire load that sees READY.
@@ -436,36 +397,22 @@ impl<'a> Region<'a> {
         Self::check_mem(&mem, layout.size() as u32, layout.align() as u32)?;
         let region = Self::attach_header(mem)?;
         if region.total != layout.size() as u32 {
-            return Err(Error::SizeMismatch {
-                expected: layout.size() as u32,
-                found: region.total,
-            });
+            return Err(Error::SizeMismatch { expected: layout.size() as u32, found: region.total });
         }
         let expected_count = layout.channels().len() as u32;
         if region.count != expected_count {
-            return Err(Error::ChannelCountMismatch {
-                expected: expected_count,
-                found: region.count,
-            });
+            return Err(Error::ChannelCountMismatch { expected: expected_count, found: region.count });
         }
         for (i, spec) in layout.channels().iter().enumerate() {
             if let Some((field, expected, found)) =
                 region.read_desc(i as u32).first_difference(&Desc::of(spec))
             {
-                return Err(Error::DescriptorMismatch {
-                    channel: i as u32,
-                    field,
-                    expected,
-                    found,
-                });
+                return Err(Error::DescriptorMismatch { channel: i as u32, field, expected, found });
             }
         }
         let found = region.hdr(HDR_CHECKSUM).load(Ordering::Relaxed);
         if found != layout.checksum() {
-            return Err(Error::ChecksumMismatch {
-                expected: layout.checksum(),
-                found,
-            });
+            return Err(Error::ChecksumMismatch { expected: layout.checksum(), found });
         }
         region.mark_attached();
         Ok(region)
@@ -492,22 +439,14 @@ impl<'a> Region<'a> {
     }
 
     fn attach_header(mem: RegionMem<'a>) -> Result<Self, Error> {
-        let mut region = Region {
-            base: mem.base,
-            total: SPLITCORE_HEADER_SIZE,
-            count: 0,
-            _mem: PhantomData,
-        };
+        let mut region = Region { base: mem.base, total: SPLITCORE_HEADER_SIZE, count: 0, _mem: PhantomData };
         let state = region.hdr(HDR_STATE).load(Ordering::Acquire);
         if state != SPLITCORE_STATE_READY && state != SPLITCORE_STATE_ATTACHED {
             return Err(Error::NotInitialised { state });
         }
         let magic = region.hdr(HDR_MAGIC).load(Ordering::Relaxed);
         if magic != SPLITCORE_MAGIC {
-            return Err(Error::BadMagic {
-                expected: SPLITCORE_MAGIC,
-                found: magic,
-            });
+            return Err(Error::BadMagic { expected: SPLITCORE_MAGIC, found: magic });
         }
         let theirs = split_version(region.hdr(HDR_VERSION).load(Ordering::Relaxed));
         if theirs.0 != SPLITCORE_VERSION_MAJOR {
@@ -536,10 +475,7 @@ impl<'a> Region<'a> {
             });
         }
         if total as usize > mem.len() {
-            return Err(Error::RegionTooSmall {
-                needed: total,
-                available: sat(mem.len()),
-            });
+            return Err(Error::RegionTooSmall { needed: total, available: sat(mem.len()) });
         }
         region.total = total;
         region.count = count;
@@ -582,27 +518,15 @@ impl<'a> Region<'a> {
         end: End,
     ) -> Result<(Geom, Claim<'a>), Error> {
         if channel >= self.count {
-            return Err(Error::NoSuchChannel {
-                channel,
-                count: self.count,
-            });
+            return Err(Error::NoSuchChannel { channel, count: self.count });
         }
         let d = self.read_desc(channel);
         let want = match expected {
             Some(spec) => Desc::of(spec),
-            None => Desc {
-                kind: kind as u32,
-                elem_size,
-                ..d
-            },
+            None => Desc { kind: kind as u32, elem_size, ..d },
         };
         if let Some((field, expected, found)) = d.first_difference(&want) {
-            return Err(Error::DescriptorMismatch {
-                channel,
-                field,
-                expected,
-                found,
-            });
+            return Err(Error::DescriptorMismatch { channel, field, expected, found });
         }
         if want.kind != kind as u32 || want.elem_size != elem_size {
             // A typed id whose spec disagrees with the request cannot be built by the
@@ -614,12 +538,7 @@ impl<'a> Region<'a> {
                 found: want.kind,
             });
         }
-        let corrupt = |field, value, limit| Error::PeerCorrupt {
-            channel,
-            field,
-            value,
-            limit,
-        };
+        let corrupt = |field, value, limit| Error::PeerCorrupt { channel, field, value, limit };
         let table_end = SPLITCORE_HEADER_SIZE + self.count * SPLITCORE_DESCRIPTOR_SIZE;
         if !d.offset.is_multiple_of(4) || d.offset < table_end || d.offset > self.total {
             return Err(corrupt(Field::Offset, d.offset, self.total));
@@ -654,11 +573,7 @@ impl<'a> Region<'a> {
                     || d.elem_size == 0
                     || d.elem_size > d.len_bytes.saturating_sub(4)
                 {
-                    return Err(corrupt(
-                        Field::ElemSize,
-                        d.elem_size,
-                        d.len_bytes.saturating_sub(4),
-                    ));
+                    return Err(corrupt(Field::ElemSize, d.elem_size, d.len_bytes.saturating_sub(4)));
                 }
                 4
             }
@@ -689,18 +604,8 @@ impl<'a> Region<'a> {
         // SAFETY: inside the descriptor table (channel < count), non-null.
         let word = unsafe { NonNull::new_unchecked(self.base.as_ptr().add(at as usize).cast()) };
         Ok((
-            Geom {
-                body,
-                data,
-                capacity: d.capacity,
-                elem_size: d.elem_size,
-                channel,
-            },
-            Claim {
-                word,
-                bit,
-                _mem: PhantomData,
-            },
+            Geom { body, data, capacity: d.capacity, elem_size: d.elem_size, channel },
+            Claim { word, bit, _mem: PhantomData },
         ))
     }
 }

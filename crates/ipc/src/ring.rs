@@ -153,9 +153,17 @@ impl Cursor {
     /// Advances our index by `n` and publishes it (Release).
     #[inline(always)]
     pub(crate) fn advance(&mut self, n: u32) {
-        self.local = self.local.wrapping_add(n);
+        self.publish(self.local.wrapping_add(n));
+    }
+
+    /// Sets our index to `next` and publishes it (Release). The hot paths compute `next` from
+    /// a copy of `local` taken before they touch the slot: a slot write through a raw pointer
+    /// could alias `self` as far as the compiler knows, which would force a reload.
+    #[inline(always)]
+    pub(crate) fn publish(&mut self, next: u32) {
+        self.local = next;
         // SAFETY: `own` is an index word of the validated body, valid for the claim.
-        unsafe { atomic_u32(self.own) }.store(self.local, Ordering::Release);
+        unsafe { atomic_u32(self.own) }.store(next, Ordering::Release);
     }
 }
 
@@ -208,47 +216,23 @@ impl<'a> Region<'a> {
         id: &ChannelId<Ring<T>>,
         end: End,
     ) -> Result<(Cursor, *mut T, Claim<'a>), Error> {
-        let (g, claim) = self.open(
-            id.index(),
-            Kind::Ring,
-            size_of::<T>() as u32,
-            Some(id.spec()),
-            end,
-        )?;
+        let (g, claim) = self.open(id.index(), Kind::Ring, size_of::<T>() as u32, Some(id.spec()), end)?;
         if !(g.data as usize).is_multiple_of(align_of::<T>()) {
-            return Err(Error::Misaligned {
-                required: align_of::<T>() as u32,
-            });
+            return Err(Error::Misaligned { required: align_of::<T>() as u32 });
         }
         Ok((Cursor::new(&g, end, 1)?, g.data.cast(), claim))
     }
 
     /// Claims the producer end of ring `id`.
-    pub fn ring_producer<T: Pod + Send>(
-        &self,
-        id: ChannelId<Ring<T>>,
-    ) -> Result<RingProducer<'a, T>, Error> {
+    pub fn ring_producer<T: Pod + Send>(&self, id: ChannelId<Ring<T>>) -> Result<RingProducer<'a, T>, Error> {
         let (c, slots, claim) = self.open_ring(&id, End::Producer)?;
-        Ok(RingProducer {
-            c,
-            slots,
-            _claim: claim,
-            _t: PhantomData,
-        })
+        Ok(RingProducer { c, slots, _claim: claim, _t: PhantomData })
     }
 
     /// Claims the consumer end of ring `id`.
-    pub fn ring_consumer<T: Pod + Send>(
-        &self,
-        id: ChannelId<Ring<T>>,
-    ) -> Result<RingConsumer<'a, T>, Error> {
+    pub fn ring_consumer<T: Pod + Send>(&self, id: ChannelId<Ring<T>>) -> Result<RingConsumer<'a, T>, Error> {
         let (c, slots, claim) = self.open_ring(&id, End::Consumer)?;
-        Ok(RingConsumer {
-            c,
-            slots,
-            _claim: claim,
-            _t: PhantomData,
-        })
+        Ok(RingConsumer { c, slots, _claim: claim, _t: PhantomData })
     }
 }
 
@@ -257,7 +241,9 @@ impl<T: Pod> RingProducer<'_, T> {
     /// corrupt). Wait-free.
     #[inline]
     pub fn push(&mut self, item: T) -> Result<(), PushError<T>> {
-        if self.c.local.wrapping_sub(self.c.cache) >= self.c.cap {
+        let local = self.c.local;
+        // `local - cache > mask` is `used >= cap` (cap = mask + 1): one load fewer.
+        if local.wrapping_sub(self.c.cache) > self.c.mask {
             match self.c.refresh_producer() {
                 Ok(0) => return Err(PushError::Full(item)),
                 Ok(_) => {}
@@ -268,11 +254,11 @@ impl<T: Pod> RingProducer<'_, T> {
         // `slots` (validated at open, aligned for `T`). The slot is free: `local - tail <
         // cap` with `tail` acquired, so the consumer finished reading it.
         unsafe {
-            let slot = self.slots.add((self.c.local & self.c.mask) as usize);
+            let slot = self.slots.add((local & self.c.mask) as usize);
             sync::track_write(slot.cast());
             slot.write(item);
         }
-        self.c.advance(1);
+        self.c.publish(local.wrapping_add(1));
         Ok(())
     }
 
@@ -288,22 +274,14 @@ impl<T: Pod> RingProducer<'_, T> {
         for i in 0..n {
             // SAFETY: masked index `< cap` (address only, no access).
             sync::track_write(
-                unsafe {
-                    self.slots
-                        .add((self.c.local.wrapping_add(i) & self.c.mask) as usize)
-                }
-                .cast(),
+                unsafe { self.slots.add((self.c.local.wrapping_add(i) & self.c.mask) as usize) }.cast(),
             );
         }
         // SAFETY: `[start, start + first)` and `[0, n - first)` are inside the `cap` slots and
         // free (as in `push`); `items` has at least `n` elements; the ring and `items` do not
         // overlap (`items` is a shared reference, the ring is only reached by raw pointers).
         unsafe {
-            core::ptr::copy_nonoverlapping(
-                items.as_ptr(),
-                self.slots.add(start as usize),
-                first as usize,
-            );
+            core::ptr::copy_nonoverlapping(items.as_ptr(), self.slots.add(start as usize), first as usize);
             core::ptr::copy_nonoverlapping(
                 items.as_ptr().add(first as usize),
                 self.slots,
@@ -342,17 +320,18 @@ impl<T: Pod> RingConsumer<'_, T> {
     /// index is corrupt. Wait-free.
     #[inline]
     pub fn pop(&mut self) -> Result<Option<T>, Error> {
-        if self.c.cache == self.c.local && self.c.refresh_consumer()? == 0 {
+        let local = self.c.local;
+        if self.c.cache == local && self.c.refresh_consumer()? == 0 {
             return Ok(None);
         }
         // SAFETY: masked index `< cap` inside the validated slots; the slot was written
         // before the Release store of `head` that our Acquire load observed.
         let item = unsafe {
-            let slot = self.slots.add((self.c.local & self.c.mask) as usize);
+            let slot = self.slots.add((local & self.c.mask) as usize);
             sync::track_read(slot.cast());
             slot.read()
         };
-        self.c.advance(1);
+        self.c.publish(local.wrapping_add(1));
         Ok(Some(item))
     }
 
@@ -368,21 +347,13 @@ impl<T: Pod> RingConsumer<'_, T> {
         for i in 0..n {
             // SAFETY: masked index `< cap` (address only, no access).
             sync::track_read(
-                unsafe {
-                    self.slots
-                        .add((self.c.local.wrapping_add(i) & self.c.mask) as usize)
-                }
-                .cast(),
+                unsafe { self.slots.add((self.c.local.wrapping_add(i) & self.c.mask) as usize) }.cast(),
             );
         }
         // SAFETY: as in `pop`, for the `n` available slots split at the end of the ring;
         // `out` has room for `n` items and does not overlap the ring.
         unsafe {
-            core::ptr::copy_nonoverlapping(
-                self.slots.add(start as usize),
-                out.as_mut_ptr(),
-                first as usize,
-            );
+            core::ptr::copy_nonoverlapping(self.slots.add(start as usize), out.as_mut_ptr(), first as usize);
             core::ptr::copy_nonoverlapping(
                 self.slots,
                 out.as_mut_ptr().add(first as usize),
@@ -423,20 +394,9 @@ pub(crate) struct RawRing<'a> {
 
 #[cfg_attr(not(feature = "ffi"), allow(dead_code))] // used by the C ABI
 impl<'a> RawRing<'a> {
-    pub(crate) fn open(
-        region: &Region<'a>,
-        channel: u32,
-        elem_size: u32,
-        end: End,
-    ) -> Result<Self, Error> {
+    pub(crate) fn open(region: &Region<'a>, channel: u32, elem_size: u32, end: End) -> Result<Self, Error> {
         let (g, claim) = region.open(channel, Kind::Ring, elem_size, None, end)?;
-        Ok(RawRing {
-            c: Cursor::new(&g, end, 1)?,
-            data: g.data,
-            elem_size: g.elem_size,
-            end,
-            _claim: claim,
-        })
+        Ok(RawRing { c: Cursor::new(&g, end, 1)?, data: g.data, elem_size: g.elem_size, end, _claim: claim })
     }
 
     /// Producer: copies `elem_size` bytes from `src`; `Ok(false)` if full.
@@ -450,9 +410,7 @@ impl<'a> RawRing<'a> {
         // SAFETY: slot inside the validated data (masked index, `cap * elem_size` bytes);
         // free as in `RingProducer::push`; `src` valid by the caller's contract.
         unsafe {
-            let slot = self
-                .data
-                .add((self.c.local & self.c.mask) as usize * self.elem_size as usize);
+            let slot = self.data.add((self.c.local & self.c.mask) as usize * self.elem_size as usize);
             sync::track_write(slot);
             core::ptr::copy_nonoverlapping(src, slot, self.elem_size as usize);
         }
@@ -470,9 +428,7 @@ impl<'a> RawRing<'a> {
         }
         // SAFETY: as in `push`, and the slot was published as in `RingConsumer::pop`.
         unsafe {
-            let slot = self
-                .data
-                .add((self.c.local & self.c.mask) as usize * self.elem_size as usize);
+            let slot = self.data.add((self.c.local & self.c.mask) as usize * self.elem_size as usize);
             sync::track_read(slot);
             core::ptr::copy_nonoverlapping(slot, dst, self.elem_size as usize);
         }

@@ -69,8 +69,7 @@ mod loom_tables {
 
     pub(crate) fn cell(p: *const u8) -> &'static UnsafeCell<()> {
         let mut map = CELLS.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(p as usize)
-            .or_insert_with(|| Box::leak(Box::new(UnsafeCell::new(()))))
+        map.entry(p as usize).or_insert_with(|| Box::leak(Box::new(UnsafeCell::new(()))))
     }
 }
 

@@ -12,10 +12,7 @@ fn static_asserts() -> String {
     let mut check = |expr: String, msg: &str| {
         s.push_str(&format!("_Static_assert({expr}, \"{msg}\");\n"));
     };
-    check(
-        format!("sizeof(RegionHeader) == {}", size_of::<RegionHeader>()),
-        "RegionHeader size",
-    );
+    check(format!("sizeof(RegionHeader) == {}", size_of::<RegionHeader>()), "RegionHeader size");
     for (name, off) in [
         ("magic", offset_of!(RegionHeader, magic)),
         ("version_major", offset_of!(RegionHeader, version_major)),
@@ -25,16 +22,10 @@ fn static_asserts() -> String {
         ("table_checksum", offset_of!(RegionHeader, table_checksum)),
         ("state", offset_of!(RegionHeader, state)),
     ] {
-        check(
-            format!("offsetof(RegionHeader, {name}) == {off}"),
-            "RegionHeader field offset",
-        );
+        check(format!("offsetof(RegionHeader, {name}) == {off}"), "RegionHeader field offset");
     }
     check(
-        format!(
-            "sizeof(ChannelDescriptor) == {}",
-            size_of::<ChannelDescriptor>()
-        ),
+        format!("sizeof(ChannelDescriptor) == {}", size_of::<ChannelDescriptor>()),
         "ChannelDescriptor size",
     );
     for (name, off) in [
@@ -45,37 +36,14 @@ fn static_asserts() -> String {
         ("len_bytes", offset_of!(ChannelDescriptor, len_bytes)),
         ("claims", offset_of!(ChannelDescriptor, claims)),
     ] {
-        check(
-            format!("offsetof(ChannelDescriptor, {name}) == {off}"),
-            "ChannelDescriptor field offset",
-        );
+        check(format!("offsetof(ChannelDescriptor, {name}) == {off}"), "ChannelDescriptor field offset");
     }
     for (name, size, align) in [
-        (
-            "SplitcoreRegion",
-            size_of::<SplitcoreRegion>(),
-            align_of::<SplitcoreRegion>(),
-        ),
-        (
-            "SplitcoreRing",
-            size_of::<SplitcoreRing>(),
-            align_of::<SplitcoreRing>(),
-        ),
-        (
-            "SplitcoreFrames",
-            size_of::<SplitcoreFrames>(),
-            align_of::<SplitcoreFrames>(),
-        ),
-        (
-            "SplitcoreMailbox",
-            size_of::<SplitcoreMailbox>(),
-            align_of::<SplitcoreMailbox>(),
-        ),
-        (
-            "SplitcoreEvents",
-            size_of::<SplitcoreEvents>(),
-            align_of::<SplitcoreEvents>(),
-        ),
+        ("SplitcoreRegion", size_of::<SplitcoreRegion>(), align_of::<SplitcoreRegion>()),
+        ("SplitcoreRing", size_of::<SplitcoreRing>(), align_of::<SplitcoreRing>()),
+        ("SplitcoreFrames", size_of::<SplitcoreFrames>(), align_of::<SplitcoreFrames>()),
+        ("SplitcoreMailbox", size_of::<SplitcoreMailbox>(), align_of::<SplitcoreMailbox>()),
+        ("SplitcoreEvents", size_of::<SplitcoreEvents>(), align_of::<SplitcoreEvents>()),
     ] {
         check(format!("sizeof({name}) == {size}"), "handle size");
         check(format!("_Alignof({name}) == {align}"), "handle alignment");
@@ -102,11 +70,7 @@ fn generate() -> String {
         trailer: Some(static_asserts()),
         ..Default::default()
     };
-    config.export.include = vec![
-        "RegionHeader".into(),
-        "ChannelDescriptor".into(),
-        "SplitcoreStatus".into(),
-    ];
+    config.export.include = vec!["RegionHeader".into(), "ChannelDescriptor".into(), "SplitcoreStatus".into()];
     config.enumeration.rename_variants = cbindgen::RenameRule::ScreamingSnakeCase;
     config.enumeration.prefix_with_name = true;
     let bindings = cbindgen::Builder::new()

@@ -5,11 +5,8 @@ use std::collections::VecDeque;
 use proptest::prelude::*;
 use splitcore_ipc::*;
 
-const LAYOUT: Layout = LayoutBuilder::new()
-    .ring::<u16>("ring", 8)
-    .frames("frames", 64)
-    .mailbox::<[u32; 3]>("mb")
-    .build();
+const LAYOUT: Layout =
+    LayoutBuilder::new().ring::<u16>("ring", 8).frames("frames", 64).mailbox::<[u32; 3]>("mb").build();
 const RING: ChannelId<Ring<u16>> = LAYOUT.ring_id("ring");
 const FRAMES: ChannelId<Frames> = LAYOUT.frames_id("frames");
 const MB: ChannelId<Mailbox<[u32; 3]>> = LAYOUT.mailbox_id("mb");
@@ -104,18 +101,11 @@ impl FrameModel {
     fn fits(&self, len: usize) -> Result<(u32, u32), Error> {
         let max = self.cap / 2 - 4;
         if len > max as usize {
-            return Err(Error::FrameTooLarge {
-                len: len as u32,
-                max,
-            });
+            return Err(Error::FrameTooLarge { len: len as u32, max });
         }
         let need = 4 + (len as u32).div_ceil(4) * 4;
         let pos = self.head % self.cap;
-        let skip = if self.cap - pos >= need {
-            0
-        } else {
-            self.cap - pos
-        };
+        let skip = if self.cap - pos >= need { 0 } else { self.cap - pos };
         if self.cap - self.head.wrapping_sub(self.tail) < skip + need {
             return Err(Error::Full);
         }

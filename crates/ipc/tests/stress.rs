@@ -149,11 +149,7 @@ fn mailbox_never_tears() {
             let finished = done.load(Ordering::Acquire);
             match r.read() {
                 Ok(Some([a, b, c, d])) => {
-                    assert_eq!(
-                        [b, c, d],
-                        [a ^ 0xA5A5_A5A5, a.wrapping_mul(3), !a],
-                        "torn read"
-                    );
+                    assert_eq!([b, c, d], [a ^ 0xA5A5_A5A5, a.wrapping_mul(3), !a], "torn read");
                     assert!(a >= last, "went backwards: {a} < {last}");
                     last = a;
                     ok += 1;
@@ -166,10 +162,7 @@ fn mailbox_never_tears() {
                 break;
             }
         }
-        assert_eq!(
-            r.read().unwrap(),
-            Some([N, N ^ 0xA5A5_A5A5, N.wrapping_mul(3), !N])
-        );
+        assert_eq!(r.read().unwrap(), Some([N, N ^ 0xA5A5_A5A5, N.wrapping_mul(3), !N]));
         assert!(ok > 0, "busy {busy}");
         h.join().unwrap();
     });
@@ -248,8 +241,7 @@ fn hostile_peer_causes_errors_not_crashes() {
                 };
                 // SAFETY: `idx < size / 4`, inside the buffer; atomic so the race with this
                 // side's atomic index accesses is defined.
-                unsafe { AtomicU32::from_ptr((base + idx * 4) as *mut u32) }
-                    .store(val, Ordering::Relaxed);
+                unsafe { AtomicU32::from_ptr((base + idx * 4) as *mut u32) }.store(val, Ordering::Relaxed);
             }
         });
         let mut tx = owner.ring_producer(RING).unwrap();

@@ -180,12 +180,8 @@ impl ControlBlock {
         self.boot_count.fetch_add(1, Ordering::Relaxed);
         let theirs = self.core0_version.load(Ordering::Relaxed);
         if theirs >> 16 != core1_version >> 16 {
-            self.status
-                .store(Status::Incompatible as u32, Ordering::Release);
-            return Err(HandshakeError::VersionMismatch {
-                ours: core1_version,
-                theirs,
-            });
+            self.status.store(Status::Incompatible as u32, Ordering::Release);
+            return Err(HandshakeError::VersionMismatch { ours: core1_version, theirs });
         }
         self.status.store(Status::Running as u32, Ordering::Release);
         Ok(())
@@ -266,13 +262,7 @@ mod tests {
         let block = ControlBlock::new();
         block.prepare(2 << 16);
         let err = block.attach(PROTOCOL_VERSION).unwrap_err();
-        assert_eq!(
-            err,
-            HandshakeError::VersionMismatch {
-                ours: 1 << 16,
-                theirs: 2 << 16
-            }
-        );
+        assert_eq!(err, HandshakeError::VersionMismatch { ours: 1 << 16, theirs: 2 << 16 });
         extern crate std;
         use std::string::ToString;
         assert_eq!(
@@ -285,30 +275,18 @@ mod tests {
     #[test]
     fn attach_before_prepare_is_an_error() {
         let block = ControlBlock::new();
-        assert_eq!(
-            block.attach(PROTOCOL_VERSION),
-            Err(HandshakeError::NotPrepared { magic: 0 })
-        );
+        assert_eq!(block.attach(PROTOCOL_VERSION), Err(HandshakeError::NotPrepared { magic: 0 }));
     }
 
     #[test]
     fn the_life_cycle_rejects_impossible_transitions() {
         let block = ControlBlock::new();
         block.prepare(PROTOCOL_VERSION);
-        assert_eq!(
-            block.transition(Status::Stopped),
-            Err(Some(Status::Booting))
-        );
+        assert_eq!(block.transition(Status::Stopped), Err(Some(Status::Booting)));
         block.attach(PROTOCOL_VERSION).unwrap();
-        assert_eq!(
-            block.transition(Status::Booting),
-            Err(Some(Status::Running))
-        );
+        assert_eq!(block.transition(Status::Booting), Err(Some(Status::Running)));
         assert_eq!(block.transition(Status::Stopping), Ok(()));
-        assert_eq!(
-            block.transition(Status::Running),
-            Err(Some(Status::Stopping))
-        );
+        assert_eq!(block.transition(Status::Running), Err(Some(Status::Stopping)));
         assert_eq!(block.transition(Status::Stopped), Ok(()));
         assert_eq!(block.transition(Status::Booting), Ok(()));
         block.status.store(77, Ordering::Relaxed);

@@ -199,27 +199,18 @@ impl fmt::Display for DecodeError {
                 write!(f, "crash record too short: {len} bytes, need {needed}")
             }
             DecodeError::Empty { magic } => write!(f, "no crash recorded (magic 0x{magic:08x})"),
-            DecodeError::Checksum { stored, computed } => write!(
-                f,
-                "crash record checksum mismatch: stored 0x{stored:08x}, computed 0x{computed:08x}"
-            ),
+            DecodeError::Checksum { stored, computed } => {
+                write!(f, "crash record checksum mismatch: stored 0x{stored:08x}, computed 0x{computed:08x}")
+            }
             DecodeError::Field { field, value, max } => {
-                write!(
-                    f,
-                    "crash record field `{field}` is {value}, at most {max} is valid"
-                )
+                write!(f, "crash record field `{field}` is {value}, at most {max} is valid")
             }
         }
     }
 }
 
 fn word(bytes: &[u8], offset: usize) -> u32 {
-    u32::from_le_bytes([
-        bytes[offset],
-        bytes[offset + 1],
-        bytes[offset + 2],
-        bytes[offset + 3],
-    ])
+    u32::from_le_bytes([bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]])
 }
 
 impl CrashRecord {
@@ -287,10 +278,7 @@ impl CrashRecord {
     /// Decodes and validates a record from untrusted bytes.
     pub fn decode(bytes: &[u8]) -> Result<Crash, DecodeError> {
         if bytes.len() < offsets::SIZE {
-            return Err(DecodeError::TooShort {
-                len: bytes.len(),
-                needed: offsets::SIZE,
-            });
+            return Err(DecodeError::TooShort { len: bytes.len(), needed: offsets::SIZE });
         }
         let bytes = &bytes[..offsets::SIZE];
         let magic = word(bytes, offsets::MAGIC);
@@ -306,11 +294,7 @@ impl CrashRecord {
         // SAFETY: `record` is a repr(C) struct of plain integers and byte arrays, every bit
         // pattern is valid, and exactly SIZE bytes are copied into it.
         unsafe {
-            core::ptr::copy_nonoverlapping(
-                bytes.as_ptr(),
-                &mut record as *mut _ as *mut u8,
-                offsets::SIZE,
-            )
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), &mut record as *mut _ as *mut u8, offsets::SIZE)
         };
         let reason = Reason::from_raw(record.reason).ok_or(DecodeError::Field {
             field: "reason",
@@ -319,21 +303,13 @@ impl CrashRecord {
         })?;
         let check = |field, value: u32, max: usize| {
             if value as usize > max {
-                Err(DecodeError::Field {
-                    field,
-                    value,
-                    max: max as u32,
-                })
+                Err(DecodeError::Field { field, value, max: max as u32 })
             } else {
                 Ok(value as usize)
             }
         };
         check("backtrace_len", record.backtrace_len, BACKTRACE_DEPTH)?;
-        check(
-            "message_len",
-            record.message_len & !(1 << 31),
-            MESSAGE_CAPACITY,
-        )?;
+        check("message_len", record.message_len & !(1 << 31), MESSAGE_CAPACITY)?;
         check("file_len", record.file_len, FILE_CAPACITY)?;
         Ok(Crash { reason, record })
     }
@@ -369,8 +345,7 @@ impl Crash {
 
     /// The panic location's file.
     pub fn file(&self) -> &str {
-        core::str::from_utf8(&self.record.file[..self.record.file_len as usize])
-            .unwrap_or("<invalid UTF-8>")
+        core::str::from_utf8(&self.record.file[..self.record.file_len as usize]).unwrap_or("<invalid UTF-8>")
     }
 
     /// The backtrace as `(pc, sp)` pairs, innermost first.
@@ -397,21 +372,10 @@ impl fmt::Display for Crash {
     /// symbolise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = &self.record;
-        writeln!(
-            f,
-            "Guru Meditation Error: Core  1 panic'ed ({}). Exception was unhandled.",
-            self.title()
-        )?;
+        writeln!(f, "Guru Meditation Error: Core  1 panic'ed ({}). Exception was unhandled.", self.title())?;
         if self.reason == Reason::Panic {
             let (message, cut) = self.message();
-            writeln!(
-                f,
-                "panicked at {}:{}: {}{}",
-                self.file(),
-                r.line,
-                message,
-                if cut { "…" } else { "" }
-            )?;
+            writeln!(f, "panicked at {}:{}: {}{}", self.file(), r.line, message, if cut { "…" } else { "" })?;
         }
         writeln!(f)?;
         writeln!(f, "Core  1 register dump:")?;
@@ -445,10 +409,8 @@ impl fmt::Display for Crash {
     }
 }
 
-const A_NAMES: [&str; 16] = [
-    "A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12", "A13", "A14",
-    "A15",
-];
+const A_NAMES: [&str; 16] =
+    ["A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12", "A13", "A14", "A15"];
 
 #[cfg(test)]
 mod tests {
@@ -477,30 +439,21 @@ mod tests {
         let record = panic_record();
         let crash = CrashRecord::decode(record.as_bytes()).expect("decodes");
         assert_eq!(crash.reason, Reason::Panic);
-        assert_eq!(
-            crash.message(),
-            ("setpoint out of range: 5000 > 4096", false)
-        );
+        assert_eq!(crash.message(), ("setpoint out of range: 5000 > 4096", false));
         assert_eq!(crash.file(), "src/control.rs");
         assert_eq!(crash.record.line, 42);
-        assert_eq!(
-            crash.backtrace(),
-            &[[0x4037_0123, 0x3fc9_0000], [0x4037_0456, 0x3fc9_0020]]
-        );
+        assert_eq!(crash.backtrace(), &[[0x4037_0123, 0x3fc9_0000], [0x4037_0456, 0x3fc9_0020]]);
     }
 
     #[test]
     fn printing_follows_idf_panic_output() {
-        let text = CrashRecord::decode(panic_record().as_bytes())
-            .unwrap()
-            .to_string();
-        assert!(text.starts_with(
-            "Guru Meditation Error: Core  1 panic'ed (Rust panic). Exception was unhandled.\n"
+        let text = CrashRecord::decode(panic_record().as_bytes()).unwrap().to_string();
+        assert!(text
+            .starts_with("Guru Meditation Error: Core  1 panic'ed (Rust panic). Exception was unhandled.\n"));
+        assert!(text.contains("panicked at src/control.rs:42: setpoint out of range: 5000 > 4096\n"));
+        assert!(text.contains(
+            "PC      : 0x40370123  PS      : 0x00000000  A0      : 0x00000000  A1      : 0x3fc90000\n"
         ));
-        assert!(
-            text.contains("panicked at src/control.rs:42: setpoint out of range: 5000 > 4096\n")
-        );
-        assert!(text.contains("PC      : 0x40370123  PS      : 0x00000000  A0      : 0x00000000  A1      : 0x3fc90000\n"));
         assert!(text.ends_with("Backtrace: 0x40370123:0x3fc90000 0x40370456:0x3fc90020\n"));
     }
 
@@ -520,17 +473,11 @@ mod tests {
         let bytes = record.as_bytes();
         assert_eq!(
             CrashRecord::decode(&bytes[..100]).err(),
-            Some(DecodeError::TooShort {
-                len: 100,
-                needed: 448
-            })
+            Some(DecodeError::TooShort { len: 100, needed: 448 })
         );
         let mut torn = *bytes;
         torn[offsets::PC] ^= 1;
-        assert!(matches!(
-            CrashRecord::decode(&torn),
-            Err(DecodeError::Checksum { .. })
-        ));
+        assert!(matches!(CrashRecord::decode(&torn), Err(DecodeError::Checksum { .. })));
         assert_eq!(
             CrashRecord::decode(CrashRecord::empty().as_bytes()).err(),
             Some(DecodeError::Empty { magic: 0 })
@@ -540,22 +487,14 @@ mod tests {
         long.seal();
         assert_eq!(
             CrashRecord::decode(long.as_bytes()).err(),
-            Some(DecodeError::Field {
-                field: "backtrace_len",
-                value: 17,
-                max: 16
-            })
+            Some(DecodeError::Field { field: "backtrace_len", value: 17, max: 16 })
         );
         let mut bad_reason = panic_record();
         bad_reason.reason = 99;
         bad_reason.seal();
         assert!(matches!(
             CrashRecord::decode(bad_reason.as_bytes()).err(),
-            Some(DecodeError::Field {
-                field: "reason",
-                value: 99,
-                ..
-            })
+            Some(DecodeError::Field { field: "reason", value: 99, .. })
         ));
     }
 

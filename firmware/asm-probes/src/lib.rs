@@ -1,8 +1,17 @@
 //! Functions whose machine code `cargo xtask asm-report` lists (see `reports/machine-code.md`).
-//! Each is `#[no_mangle]` so the report can find it by a stable name.
+//! Each is `#[no_mangle]` so the report can find it by a stable name. The crate also links the
+//! core-1 runtime (its panic handler, trampoline and vectors), so the report and the layout
+//! check (`cargo xtask test`) see the runtime's machine code as built for the ESP32-S3.
 #![no_std]
+// The probes take Rust types by reference: they are never called from C, only disassembled.
+#![allow(improper_ctypes_definitions)]
 
 use core::sync::atomic::{AtomicU32, Ordering};
+
+use splitcore_ipc::{FrameProducer, MailboxReader, MailboxWriter, RingConsumer, RingProducer};
+
+// Link the runtime (panic handler, trampoline, vectors).
+use splitcore_rt as _;
 
 /// `AtomicU32::load(Acquire)`: `l32i` + `memw` on Xtensa.
 #[no_mangle]
@@ -34,9 +43,71 @@ pub extern "C" fn probe_f32_muladd(a: f32, b: f32, c: f32) -> f32 {
     a * b + c
 }
 
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    loop {
-        core::hint::spin_loop();
+/// Typed ring push of a `u32` (fast path: a free slot according to the cached index).
+#[no_mangle]
+pub extern "C" fn probe_ring_push(producer: &mut RingProducer<'static, u32>, value: u32) -> bool {
+    producer.push(value).is_ok()
+}
+
+/// Typed ring pop of a `u32`.
+#[no_mangle]
+pub extern "C" fn probe_ring_pop(consumer: &mut RingConsumer<'static, u32>, out: &mut u32) -> bool {
+    match consumer.pop() {
+        Ok(Some(value)) => {
+            *out = value;
+            true
+        }
+        _ => false,
     }
 }
+
+/// Frame ring: grant `len` bytes, write the first byte, commit.
+#[no_mangle]
+pub extern "C" fn probe_frame_grant_commit(producer: &mut FrameProducer<'static>, len: usize) -> bool {
+    match producer.grant(len) {
+        Ok(mut grant) => {
+            if let Some(first) = grant.first_mut() {
+                *first = 0x5a;
+            }
+            grant.commit(len);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// A 16-byte state record for the mailbox probes.
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+pub struct State {
+    /// Position.
+    pub position: i32,
+    /// Velocity.
+    pub velocity: i32,
+    /// Current.
+    pub current: i32,
+    /// Sequence.
+    pub seq: u32,
+}
+
+/// Mailbox (seqlock) write of a 16-byte value.
+#[no_mangle]
+pub extern "C" fn probe_mailbox_write(writer: &mut MailboxWriter<'static, State>, value: &State) {
+    writer.write(value)
+}
+
+/// Mailbox (seqlock) read of a 16-byte value.
+#[no_mangle]
+pub extern "C" fn probe_mailbox_read(reader: &MailboxReader<'static, State>, out: &mut State) -> bool {
+    match reader.read() {
+        Ok(Some(value)) => {
+            *out = value;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The runtime needs a user function to link a firmware; the probes never run.
+fn never_runs() {}
+splitcore_rt::entry!(never_runs);

@@ -14,8 +14,9 @@ extern "C" {
     /// Core-1 entry of the board (resets windows, own stack, calls `board_core1_main`).
     fn board_core1_entry();
     static board_boot_addr: AtomicU32;
+    static board_core1_reset_request: AtomicU32;
     static board_rom_alive: AtomicU32;
-    static board_config: [AtomicU32; 4];
+    static board_config: [AtomicU32; 5];
     static _board_romstk_lo: u32;
     static _board_romstk_hi: u32;
 }
@@ -38,6 +39,18 @@ pub struct BootConfig {
     /// A program-defined number chosen on the runner's command line (`--scenario`), for programs
     /// that exercise several fatal paths, one per run.
     pub scenario: u32,
+    /// The emulated machine, if the runner said.
+    pub machine: Option<Machine>,
+}
+
+/// The emulated machines the runner uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// `-M sim`.
+    Sim,
+    /// `-M kc705` (an xtfpga board: core 1 held until released, MX inter-core interrupts, and
+    /// loads from unmapped addresses do not fault).
+    Kc705,
 }
 
 /// Reads the boot configuration.
@@ -45,16 +58,17 @@ pub fn config() -> BootConfig {
     // SAFETY: `board_config` is a 16-byte block reserved by the linker script; it is only read.
     let words = unsafe { &board_config };
     if words[0].load(Ordering::Relaxed) != CONFIG_MAGIC {
-        return BootConfig {
-            cpus: None,
-            icount: false,
-            scenario: 0,
-        };
+        return BootConfig { cpus: None, icount: false, scenario: 0, machine: None };
     }
     BootConfig {
         cpus: Some(words[1].load(Ordering::Relaxed)),
         icount: words[2].load(Ordering::Relaxed) & CONFIG_FLAG_ICOUNT != 0,
         scenario: words[3].load(Ordering::Relaxed),
+        machine: match words[4].load(Ordering::Relaxed) {
+            1 => Some(Machine::Sim),
+            2 => Some(Machine::Kc705),
+            _ => None,
+        },
     }
 }
 
@@ -123,6 +137,14 @@ pub fn boot_core1(entry: unsafe extern "C" fn()) {
     unsafe { board_release_core1() };
 }
 
+/// The board's stand-in for resetting core 1 (QEMU cannot reset one core): a core parked by the
+/// runtime (`splitcore-rt` with its `qemu` feature) starts over from the reset vector, through
+/// the ROM stand-in, to the boot address.
+pub fn reset_core1() {
+    // SAFETY: a word in the board's .data, polled by the parked runtime.
+    unsafe { board_core1_reset_request.store(1, Ordering::Release) };
+}
+
 /// Boots core 1 into the harness's own job loop.
 pub fn boot_core1_harness() {
     boot_core1(board_core1_entry);
@@ -131,12 +153,7 @@ pub fn boot_core1_harness() {
 /// The ROM stand-in's stack, as `[lo, hi)` addresses.
 pub fn rom_stack() -> (u32, u32) {
     // SAFETY: only the addresses of linker symbols are taken.
-    unsafe {
-        (
-            &_board_romstk_lo as *const u32 as u32,
-            &_board_romstk_hi as *const u32 as u32,
-        )
-    }
+    unsafe { (&_board_romstk_lo as *const u32 as u32, &_board_romstk_hi as *const u32 as u32) }
 }
 
 /// Counts the words of the ROM stack that no longer hold the canary, ignoring the root frame's

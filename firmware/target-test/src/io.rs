@@ -14,11 +14,7 @@ pub struct LineBuf<const N: usize> {
 impl<const N: usize> LineBuf<N> {
     /// An empty buffer.
     pub const fn new() -> Self {
-        LineBuf {
-            bytes: [0; N],
-            len: 0,
-            truncated: false,
-        }
+        LineBuf { bytes: [0; N], len: 0, truncated: false }
     }
 
     /// The text written so far.
@@ -74,10 +70,7 @@ pub struct Stdout {
 impl Stdout {
     /// A new, empty writer.
     pub const fn new() -> Self {
-        Stdout {
-            buf: [0; 256],
-            len: 0,
-        }
+        Stdout { buf: [0; 256], len: 0 }
     }
 
     fn flush(&mut self) {

@@ -24,7 +24,7 @@ mod io;
 mod runner;
 
 pub use io::{LineBuf, Stdout};
-pub use runner::{run_tests, Failure, TestCase, TestResult};
+pub use runner::{report_panic, run_tests, Failure, TestCase, TestResult};
 
 /// Prints to the host's stdout through semihosting.
 #[macro_export]
@@ -83,9 +83,24 @@ macro_rules! check_eq {
     };
 }
 
-/// Defines the program's core-0 entry (`board_main`), running the listed [`TestCase`]s.
+/// Defines the program's core-0 entry (`board_main`), running the listed [`TestCase`]s, and
+/// the harness's panic handler ([`report_panic`]).
 #[macro_export]
 macro_rules! target_test_main {
+    ($($case:expr),+ $(,)?) => {
+        $crate::target_test_cases!($($case),+);
+
+        #[panic_handler]
+        fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+            $crate::report_panic(info)
+        }
+    };
+}
+
+/// Like [`target_test_main!`] without the panic handler, for programs that link a runtime
+/// with its own (the core-1 runtime's tests).
+#[macro_export]
+macro_rules! target_test_cases {
     ($($case:expr),+ $(,)?) => {
         #[no_mangle]
         pub extern "C" fn board_main() -> ! {

@@ -18,6 +18,7 @@ pub struct Failure {
     file: &'static str,
     line: u32,
     message: LineBuf<200>,
+    skipped: bool,
 }
 
 impl Failure {
@@ -25,11 +26,15 @@ impl Failure {
     pub fn new(file: &'static str, line: u32, message: fmt::Arguments<'_>) -> Self {
         let mut buf = LineBuf::new();
         let _ = buf.write_fmt(message);
-        Failure {
-            file,
-            line,
-            message: buf,
-        }
+        Failure { file, line, message: buf, skipped: false }
+    }
+
+    /// Not a failure: the test does not apply to this machine (counted as skipped, with the
+    /// reason printed).
+    pub fn skip(reason: &str) -> Self {
+        let mut message = LineBuf::new();
+        let _ = message.write_str(reason);
+        Failure { file: "", line: 0, message, skipped: true }
     }
 }
 
@@ -61,18 +66,12 @@ pub struct TestCase {
 impl TestCase {
     /// A test that runs on core 0.
     pub const fn core0(name: &'static str, test: fn() -> TestResult) -> Self {
-        TestCase {
-            name,
-            placement: Placement::Core0(test),
-        }
+        TestCase { name, placement: Placement::Core0(test) }
     }
 
     /// A test that runs on core 1 (skipped when the machine has one CPU).
     pub const fn core1(name: &'static str, test: fn() -> TestResult) -> Self {
-        TestCase {
-            name,
-            placement: Placement::Core1(test),
-        }
+        TestCase { name, placement: Placement::Core1(test) }
     }
 
     /// A test whose two halves run at the same time, one on each core.
@@ -81,10 +80,7 @@ impl TestCase {
         on_core0: fn() -> TestResult,
         on_core1: fn() -> TestResult,
     ) -> Self {
-        TestCase {
-            name,
-            placement: Placement::Dual(on_core0, on_core1),
-        }
+        TestCase { name, placement: Placement::Dual(on_core0, on_core1) }
     }
 }
 
@@ -130,8 +126,7 @@ pub extern "C" fn board_core1_main() -> ! {
         seen = seq;
         let job = JOB_FN.load(Ordering::Acquire);
         // SAFETY: core 0 stores only `fn() -> TestResult` pointers in JOB_FN.
-        let job: fn() -> TestResult =
-            unsafe { core::mem::transmute::<usize, fn() -> TestResult>(job) };
+        let job: fn() -> TestResult = unsafe { core::mem::transmute::<usize, fn() -> TestResult>(job) };
         publish_core1_result(job());
     }
 }
@@ -160,9 +155,7 @@ fn start_core1() -> bool {
         return false;
     }
     board::boot_core1_harness();
-    wait_until(CORE1_BOOT_TIMEOUT, || {
-        CORE1_STATE.load(Ordering::Acquire) == CORE1_IDLE
-    })
+    wait_until(CORE1_BOOT_TIMEOUT, || CORE1_STATE.load(Ordering::Acquire) == CORE1_IDLE)
 }
 
 fn post_core1_job(job: fn() -> TestResult) -> u32 {
@@ -171,15 +164,9 @@ fn post_core1_job(job: fn() -> TestResult) -> u32 {
 }
 
 fn collect_core1_job(seq: u32) -> TestResult {
-    if !wait_until(CORE1_JOB_TIMEOUT, || {
-        DONE_SEQ.load(Ordering::Acquire) == seq
-    }) {
+    if !wait_until(CORE1_JOB_TIMEOUT, || DONE_SEQ.load(Ordering::Acquire) == seq) {
         CORE1_STATE.store(CORE1_DEAD, Ordering::Relaxed);
-        return Err(Failure::new(
-            "",
-            0,
-            format_args!("core 1 did not finish within the timeout"),
-        ));
+        return Err(Failure::new("", 0, format_args!("core 1 did not finish within the timeout")));
     }
     // SAFETY: DONE_SEQ == seq was observed with Acquire: core 1 finished writing the slot and
     // will not touch it before the next job is posted.
@@ -216,9 +203,7 @@ pub fn run_tests(cases: &[TestCase]) -> ! {
         board::core_id(),
         cfg.icount
     );
-    let needs_core1 = cases
-        .iter()
-        .any(|c| !matches!(c.placement, Placement::Core0(_)));
+    let needs_core1 = cases.iter().any(|c| !matches!(c.placement, Placement::Core0(_)));
     let core1_up = needs_core1 && start_core1();
     if needs_core1 && !core1_up {
         println!(
@@ -253,6 +238,10 @@ pub fn run_tests(cases: &[TestCase]) -> ! {
                 passed += 1;
                 println!("test {} ... ok", case.name);
             }
+            Some(Err(failure)) if failure.skipped => {
+                skipped += 1;
+                println!("test {} ... skipped ({})", case.name, failure.message);
+            }
             Some(Err(failure)) => {
                 failed += 1;
                 println!("test {} ... FAILED\n    {}", case.name, failure);
@@ -270,11 +259,7 @@ pub fn run_tests(cases: &[TestCase]) -> ! {
 fn prefixed(prefix: &str, failure: Failure) -> Failure {
     let mut message = LineBuf::<200>::new();
     let _ = write!(message, "{prefix}{}", failure.message);
-    Failure {
-        file: failure.file,
-        line: failure.line,
-        message,
-    }
+    Failure { file: failure.file, line: failure.line, message, skipped: failure.skipped }
 }
 
 // ---- faults and panics -------------------------------------------------------------------------
@@ -327,17 +312,9 @@ fn describe_fault(record: &FaultRecord, out: &mut impl Write) -> (i32, fmt::Resu
         ),
         2 => (
             EXIT_DOUBLE_EXCEPTION,
-            write!(
-                out,
-                "double exception at DEPC 0x{:08x}, {}",
-                record.depc,
-                ExcCause(record.exccause)
-            ),
+            write!(out, "double exception at DEPC 0x{:08x}, {}", record.depc, ExcCause(record.exccause)),
         ),
-        _ => (
-            EXIT_UNEXPECTED_INTERRUPT,
-            write!(out, "unexpected high-priority interrupt"),
-        ),
+        _ => (EXIT_UNEXPECTED_INTERRUPT, write!(out, "unexpected high-priority interrupt")),
     }
 }
 
@@ -354,20 +331,16 @@ extern "C" fn board_fault(record: &FaultRecord) -> ! {
     }
     let mut message = LineBuf::<200>::new();
     let _ = describe_fault(record, &mut message);
-    publish_core1_result(Err(Failure {
-        file: "",
-        line: 0,
-        message,
-    }));
+    publish_core1_result(Err(Failure { file: "", line: 0, message, skipped: false }));
     CORE1_STATE.store(CORE1_DEAD, Ordering::Release);
     loop {
         core::hint::spin_loop();
     }
 }
 
-#[cfg(feature = "panic-handler")]
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+/// The harness's panic report (installed as `#[panic_handler]` by [`crate::target_test_main!`]):
+/// on core 0 the run ends with exit status 99; on core 1 the running test fails.
+pub fn report_panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut message = LineBuf::<200>::new();
     let _ = write!(message, "panicked: {}", info.message());
     if let Some(location) = info.location() {
@@ -377,11 +350,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         println!("test {} ... FAILED\n    core 0 {}", current_test(), message);
         board::exit(EXIT_PANIC)
     }
-    publish_core1_result(Err(Failure {
-        file: "",
-        line: 0,
-        message,
-    }));
+    publish_core1_result(Err(Failure { file: "", line: 0, message, skipped: false }));
     CORE1_STATE.store(CORE1_DEAD, Ordering::Release);
     loop {
         core::hint::spin_loop();

@@ -22,14 +22,8 @@ fn atomics() -> TestResult {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     COUNTER.store(40, Ordering::Relaxed);
     check_eq!(COUNTER.fetch_add(2, Ordering::AcqRel), 40);
-    check_eq!(
-        COUNTER.compare_exchange(42, 7, Ordering::AcqRel, Ordering::Acquire),
-        Ok(42)
-    );
-    check_eq!(
-        COUNTER.compare_exchange(42, 9, Ordering::AcqRel, Ordering::Acquire),
-        Err(7)
-    );
+    check_eq!(COUNTER.compare_exchange(42, 7, Ordering::AcqRel, Ordering::Acquire), Ok(42));
+    check_eq!(COUNTER.compare_exchange(42, 9, Ordering::AcqRel, Ordering::Acquire), Err(7));
     check_eq!(COUNTER.swap(1, Ordering::AcqRel), 7);
     Ok(())
 }
@@ -102,11 +96,7 @@ unsafe impl Sync for SmokeRing {}
 
 impl SmokeRing {
     const fn new() -> Self {
-        SmokeRing {
-            head: AtomicU32::new(0),
-            tail: AtomicU32::new(0),
-            slots: UnsafeCell::new([0; 16]),
-        }
+        SmokeRing { head: AtomicU32::new(0), tail: AtomicU32::new(0), slots: UnsafeCell::new([0; 16]) }
     }
 
     fn reset(&self) {
@@ -158,10 +148,7 @@ fn exchange_core0() -> TestResult {
             received += 1;
         }
     }
-    check!(
-        TO_CORE0.pop().is_none(),
-        "an answer arrived that was never asked for"
-    );
+    check!(TO_CORE0.pop().is_none(), "an answer arrived that was never asked for");
     Ok(())
 }
 
@@ -190,16 +177,9 @@ target_test_main!(
     TestCase::core0("core 0 runs the program", || ran_on(0)),
     TestCase::core0("64-bit arithmetic via compiler_builtins", arithmetic),
     TestCase::core0("S32C1I atomics", atomics),
-    TestCase::core0(
-        "window overflow/underflow in 200-deep recursion",
-        window_spills
-    ),
+    TestCase::core0("window overflow/underflow in 200-deep recursion", window_spills),
     TestCase::core0("hardware FPU (+fp user crate)", hardware_fpu),
     TestCase::core1("the same on core 1", core1_basics),
     TestCase::core0("ring reset", exchange_setup),
-    TestCase::dual(
-        "core 0 <-> core 1 message exchange through shared rings",
-        exchange_core0,
-        exchange_core1
-    ),
+    TestCase::dual("core 0 <-> core 1 message exchange through shared rings", exchange_core0, exchange_core1),
 );

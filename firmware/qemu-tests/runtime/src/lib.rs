@@ -1,0 +1,311 @@
+//! The core-1 runtime on two emulated cores. Core 0 plays ESP-IDF's part: it prepares the
+//! control block and hands `splitcore_core1_entry` to the ROM stand-in, which enters it with a
+//! windowed call from live frames on a canary-filled "ROM stack". Each test boots core 1 into one
+//! scenario of the user function below (restarting it through the board's reset stand-in), then
+//! checks what core 1 left in the control block.
+#![no_std]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use splitcore_rt::{control, Crash, CrashRecord, Reason, Status, PROTOCOL_VERSION};
+use splitcore_target_test::{
+    board, check, check_eq, println, target_test_cases, Failure, TestCase, TestResult,
+};
+
+// ---- core 1 ------------------------------------------------------------------------------------
+
+const RUN: u32 = 0;
+const ILLEGAL: u32 = 1;
+const BAD_ADDRESS: u32 = 2;
+const UNALIGNED: u32 = 3;
+const DIVIDE_BY_ZERO: u32 = 4;
+const BREAK: u32 = 5;
+const PANIC: u32 = 6;
+
+/// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
+/// load from unmapped space gives LoadProhibited).
+const UNMAPPED: u32 = 0xf000_0000;
+
+static SCENARIO: AtomicU32 = AtomicU32::new(RUN);
+static CORE1_SP: AtomicU32 = AtomicU32::new(0);
+static CORE1_ID: AtomicU32 = AtomicU32::new(99);
+static DEEP_RESULT: AtomicU32 = AtomicU32::new(0);
+static UNALIGNED_ADDRESS: AtomicU32 = AtomicU32::new(0);
+static PANIC_LINE: AtomicU32 = AtomicU32::new(0);
+
+extern "C" {
+    fn splitcore_trigger_illegal();
+    fn splitcore_trigger_load(address: u32) -> u32;
+    fn splitcore_trigger_div0(x: u32, y: u32) -> u32;
+    fn splitcore_trigger_break();
+}
+
+#[inline(never)]
+fn deep(depth: u32, acc: u32) -> u32 {
+    if depth == 0 {
+        return acc;
+    }
+    let mixed = acc.rotate_left(7) ^ depth.wrapping_mul(0x9e37_79b9);
+    deep(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
+}
+
+#[inline(never)]
+fn fire(kind: u32) -> u32 {
+    let words = [0u32; 4];
+    // SAFETY (all arms): each trigger deliberately faults; the runtime's vectors take over.
+    unsafe {
+        match kind {
+            ILLEGAL => splitcore_trigger_illegal(),
+            BAD_ADDRESS => return splitcore_trigger_load(UNMAPPED),
+            UNALIGNED => {
+                let address = words.as_ptr() as u32 + 2;
+                UNALIGNED_ADDRESS.store(address, Ordering::Relaxed);
+                return splitcore_trigger_load(address);
+            }
+            DIVIDE_BY_ZERO => return splitcore_trigger_div0(7, core::hint::black_box(0)),
+            BREAK => splitcore_trigger_break(),
+            _ => {
+                PANIC_LINE.store(line!() + 1, Ordering::Relaxed);
+                panic!("setpoint {} out of range", core::hint::black_box(5000));
+            }
+        }
+    }
+    0
+}
+
+#[inline(never)]
+fn chain(levels: u32, kind: u32) -> u32 {
+    if levels == 0 {
+        return fire(kind);
+    }
+    core::hint::black_box(chain(levels - 1, kind)).wrapping_add(levels)
+}
+
+fn core1_main() {
+    CORE1_ID.store(splitcore_rt::core_id(), Ordering::Relaxed);
+    CORE1_SP.store(splitcore_rt::stack_pointer(), Ordering::Relaxed);
+    let scenario = SCENARIO.load(Ordering::Acquire);
+    if scenario != RUN {
+        chain(3, scenario);
+        return;
+    }
+    DEEP_RESULT.store(deep(300, 1), Ordering::Release);
+    while !splitcore_rt::stop_requested() {
+        splitcore_rt::heartbeat();
+    }
+}
+
+splitcore_rt::entry!(core1_main);
+
+/// What a Rust panic on core 0 does in this program (the ESP-IDF component provides its own).
+#[no_mangle]
+extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
+    // SAFETY: the runtime passes a UTF-8 buffer valid for `len` bytes.
+    let text = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(message, len)) };
+    println!("core 0 panicked: {}", text);
+    board::exit(99)
+}
+
+// ---- core 0 ------------------------------------------------------------------------------------
+
+/// 2 s at 40 MHz.
+const TIMEOUT: u32 = 80_000_000;
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) -> TestResult {
+    let start = board::ccount();
+    while !done() {
+        if board::ccount().wrapping_sub(start) > TIMEOUT {
+            return Err(Failure::new(file!(), line!(), format_args!("timed out waiting for {what}")));
+        }
+    }
+    Ok(())
+}
+
+static BOOTED_ONCE: AtomicU32 = AtomicU32::new(0);
+
+/// Boots (or restarts) core 1 into `scenario` with core 0 speaking `version`.
+fn boot(scenario: u32, version: u32) -> TestResult {
+    SCENARIO.store(scenario, Ordering::Release);
+    control().prepare(version);
+    if BOOTED_ONCE.swap(1, Ordering::Relaxed) == 0 {
+        board::boot_core1(splitcore_rt::splitcore_core1_entry);
+    } else {
+        board::reset_core1();
+    }
+    wait_for("core 1 to leave Booting", || control().status() != Some(Status::Booting))
+}
+
+fn status_of(expected: Status) -> TestResult {
+    check_eq!(control().status(), Some(expected));
+    Ok(())
+}
+
+fn boots_runs_and_stops() -> TestResult {
+    let boots_before = control().boot_count.load(Ordering::Relaxed);
+    boot(RUN, PROTOCOL_VERSION)?;
+    status_of(Status::Running)?;
+    check_eq!(control().core1_version.load(Ordering::Relaxed), PROTOCOL_VERSION);
+    check_eq!(control().boot_count.load(Ordering::Relaxed), boots_before + 1);
+    wait_for("the recursion result", || DEEP_RESULT.load(Ordering::Acquire) != 0)?;
+    check_eq!(DEEP_RESULT.load(Ordering::Relaxed), deep(300, 1));
+    check_eq!(CORE1_ID.load(Ordering::Relaxed), 1);
+    let (lo, hi) = (control().stack_lo.load(Ordering::Relaxed), control().stack_hi.load(Ordering::Relaxed));
+    let sp = CORE1_SP.load(Ordering::Relaxed);
+    check!(
+        lo < sp && sp < hi,
+        "core 1 runs at sp 0x{:x}, outside the runtime stack [0x{:x}, 0x{:x})",
+        sp,
+        lo,
+        hi
+    );
+    let beat = control().heartbeat.load(Ordering::Acquire);
+    wait_for("the heartbeat to advance", || control().heartbeat.load(Ordering::Acquire) > beat + 100)?;
+    check_eq!(board::rom_stack_words_modified(), 0);
+    control().stop_request.store(1, Ordering::Release);
+    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    let high_water = control().stack_high_water.load(Ordering::Relaxed);
+    check!(
+        high_water >= 300 * 32 && high_water < hi - lo,
+        "stack high-water mark {} bytes after 300-deep recursion (stack {} bytes)",
+        high_water,
+        hi - lo
+    );
+    println!(
+        "    core 1 stack [0x{:x}, 0x{:x}), high-water mark {} bytes, ROM stack untouched",
+        lo, hi, high_water
+    );
+    Ok(())
+}
+
+fn crash_of(scenario: u32) -> Result<Crash, Failure> {
+    boot(scenario, PROTOCOL_VERSION)?;
+    wait_for("Crashed", || control().status() == Some(Status::Crashed))?;
+    CrashRecord::decode(&control().crash_bytes())
+        .map_err(|e| Failure::new(file!(), line!(), format_args!("crash record does not decode: {e}")))
+}
+
+/// Checks the backtrace names trigger -> fire -> chain x4 (innermost first).
+fn check_backtrace(crash: &Crash, trigger: usize) -> TestResult {
+    let bt = crash.backtrace();
+    check!(bt.len() >= 6, "backtrace has {} frames, expected at least 6", bt.len());
+    check_eq!(bt[0][0] as usize, trigger + 3);
+    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 160;
+    check!(
+        within(bt[1][0], fire as fn(u32) -> u32 as usize),
+        "frame 1 pc 0x{:x} is not in fire (0x{:x})",
+        bt[1][0],
+        fire as fn(u32) -> u32 as usize
+    );
+    for (i, frame) in bt.iter().enumerate().take(6).skip(2) {
+        check!(
+            within(frame[0], chain as fn(u32, u32) -> u32 as usize),
+            "frame {} pc 0x{:x} is not in chain (0x{:x})",
+            i,
+            frame[0],
+            chain as fn(u32, u32) -> u32 as usize
+        );
+    }
+    for pair in bt.windows(2) {
+        check!(pair[1][1] > pair[0][1], "backtrace stack pointers must grow outwards");
+    }
+    Ok(())
+}
+
+fn exception(scenario: u32, cause: u32, trigger: usize, excvaddr: Option<u32>) -> TestResult {
+    let crash = crash_of(scenario)?;
+    check_eq!(crash.reason, Reason::Exception);
+    check_eq!(crash.record.exccause, cause);
+    check_eq!(crash.record.pc as usize, trigger + 3);
+    if let Some(address) = excvaddr {
+        check_eq!(crash.record.excvaddr, address);
+    }
+    check_backtrace(&crash, trigger)?;
+    check_eq!(board::rom_stack_words_modified(), 0);
+    Ok(())
+}
+
+fn illegal_instruction() -> TestResult {
+    let crash = crash_of(ILLEGAL)?;
+    println!("{}", crash);
+
+    exception(ILLEGAL, 0, splitcore_trigger_illegal as unsafe extern "C" fn() as usize, None)
+}
+
+fn load_from_unmapped_address() -> TestResult {
+    if board::config().machine == Some(board::Machine::Kc705) {
+        return Err(Failure::skip("loads from unmapped addresses do not fault on -M kc705"));
+    }
+    exception(
+        BAD_ADDRESS,
+        15,
+        splitcore_trigger_load as unsafe extern "C" fn(u32) -> u32 as usize,
+        Some(UNMAPPED),
+    )
+}
+
+fn unaligned_load() -> TestResult {
+    let crash = crash_of(UNALIGNED)?;
+    check_eq!(crash.record.excvaddr, UNALIGNED_ADDRESS.load(Ordering::Relaxed));
+    exception(UNALIGNED, 9, splitcore_trigger_load as unsafe extern "C" fn(u32) -> u32 as usize, None)
+}
+
+fn divide_by_zero() -> TestResult {
+    exception(
+        DIVIDE_BY_ZERO,
+        6,
+        splitcore_trigger_div0 as unsafe extern "C" fn(u32, u32) -> u32 as usize,
+        None,
+    )
+}
+
+fn break_instruction() -> TestResult {
+    let crash = crash_of(BREAK)?;
+    check_eq!(crash.reason, Reason::Debug);
+    check_eq!(crash.record.pc as usize, splitcore_trigger_break as unsafe extern "C" fn() as usize + 3);
+    check!(crash.record.debugcause & (1 << 3) != 0, "DEBUGCAUSE 0x{:x} lacks BI", crash.record.debugcause);
+    check_backtrace(&crash, splitcore_trigger_break as unsafe extern "C" fn() as usize)
+}
+
+fn panic_message_and_location() -> TestResult {
+    let crash = crash_of(PANIC)?;
+    println!("{}", crash);
+    check_eq!(crash.reason, Reason::Panic);
+    check_eq!(crash.message(), ("setpoint 5000 out of range", false));
+    check!(crash.file().ends_with("qemu-tests/runtime/src/lib.rs"), "panic file {}", crash.file());
+    check_eq!(crash.record.line, PANIC_LINE.load(Ordering::Relaxed));
+    check!(crash.backtrace().len() >= 5, "panic backtrace has {} frames", crash.backtrace().len());
+    Ok(())
+}
+
+fn runs_again_after_a_crash() -> TestResult {
+    let seq = CrashRecord::decode(&control().crash_bytes()).map(|c| c.record.seq).unwrap_or(0);
+    boots_runs_and_stops()?;
+    let after = CrashRecord::decode(&control().crash_bytes()).map(|c| c.record.seq).unwrap_or(0);
+    check_eq!(after, seq);
+    Ok(())
+}
+
+fn version_mismatch_parks_core1() -> TestResult {
+    boot(RUN, 2 << 16)?;
+    status_of(Status::Incompatible)?;
+    check_eq!(control().core1_version.load(Ordering::Relaxed), PROTOCOL_VERSION);
+    let beat = control().heartbeat.load(Ordering::Relaxed);
+    board::spin(200_000);
+    check_eq!(control().heartbeat.load(Ordering::Relaxed), beat);
+    Ok(())
+}
+
+target_test_cases!(
+    TestCase::core0(
+        "boots from the ROM stand-in, runs on its own stack, stops on request",
+        boots_runs_and_stops
+    ),
+    TestCase::core0("illegal instruction -> crash record with backtrace", illegal_instruction),
+    TestCase::core0("load from an unmapped address -> EXCCAUSE 15, EXCVADDR", load_from_unmapped_address),
+    TestCase::core0("unaligned load -> LoadStoreAlignment, EXCVADDR", unaligned_load),
+    TestCase::core0("integer divide by zero -> EXCCAUSE 6", divide_by_zero),
+    TestCase::core0("break -> debug exception record", break_instruction),
+    TestCase::core0("panic -> message, location, backtrace", panic_message_and_location),
+    TestCase::core0("runs again after a crash", runs_again_after_a_crash),
+    TestCase::core0("protocol version mismatch -> Incompatible, core 1 parked", version_mismatch_parks_core1),
+);

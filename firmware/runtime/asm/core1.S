@@ -1,0 +1,543 @@
+# splitcore core-1 runtime: entry trampoline, vector table, crash capture, level-1 interrupts.
+#
+# Plain GNU-as syntax (Espressif's assembler takes it too); with llvm-mc 22: literals are placed by
+# hand (`.p2align 2` + `.long` before their `l32r`), `movi` stays within +-2047, and the
+# instructions it lacks (`rer`/`wer`) are bytes. Everything lives in `.iram1.*` sections so that
+# ESP-IDF's linker-script generator puts it in IRAM, and the vector table is 1 KiB aligned.
+#
+# Assembled with `--defsym SPLITCORE_QEMU=1` for the emulated board (ATOMCTL for QEMU's
+# bypass-mapped sysram).
+#
+# llvm-mc 22's Xtensa parser takes no symbolic immediates, so offsets are written as numbers.
+# They are listed here; the crash-record offsets are asserted against the Rust struct in
+# crates/proto/src/crash.rs (`offsets`) and the control block's CRASH_OFFSET.
+
+	# CRASH_MAGIC_OFF = 0
+	# CRASH_REASON = 8
+	# CRASH_EXCCAUSE = 12
+	# CRASH_PC = 16
+	# CRASH_EXCVADDR = 20
+	# CRASH_PS = 24
+	# CRASH_SAR = 28
+	# CRASH_WINDOWBASE = 32
+	# CRASH_WINDOWSTART = 36
+	# CRASH_DEBUGCAUSE = 40
+	# CRASH_A = 44
+	# CONTROL_CRASH = 64          # offset of the crash record in the control block
+
+	# REASON_EXCEPTION = 1
+	# REASON_DEBUG = 3
+	# REASON_DOUBLE = 4
+	# REASON_INTERRUPT = 6
+
+	.set STACK_CANARY, 0xa5a5a5a5
+
+	# Save area of a level-1 interrupt (see _splitcore_level1_interrupt).
+	# IF_A0 = 0
+	# IF_A1 = 4                 # (unused: a1 is never changed by the interrupt path)
+	# IF_A2 = 8                 # a2..a15 at IF_A2 + 4*(n-2)
+	# IF_PC = 64
+	# IF_PS = 68
+	# IF_SAR = 72
+	# IF_LBEG = 76
+	# IF_LEND = 80
+	# IF_LCOUNT = 84
+	# IF_SIZE = 96              # 88 bytes used, rounded up to 16
+	# IF_ALLOC = IF_SIZE + 16   # plus the 16 protected bytes
+
+	.macro WINDOW_VECTORS
+	s32e a0, a5, -16          # 0x000 WindowOverflow4
+	s32e a1, a5, -12
+	s32e a2, a5, -8
+	s32e a3, a5, -4
+	rfwo
+	.org 0x40                 # 0x040 WindowUnderflow4
+	l32e a0, a5, -16
+	l32e a1, a5, -12
+	l32e a2, a5, -8
+	l32e a3, a5, -4
+	rfwu
+	.org 0x80                 # 0x080 WindowOverflow8
+	s32e a0, a9, -16
+	l32e a0, a1, -12
+	s32e a1, a9, -12
+	s32e a2, a9, -8
+	s32e a3, a9, -4
+	s32e a4, a0, -32
+	s32e a5, a0, -28
+	s32e a6, a0, -24
+	s32e a7, a0, -20
+	rfwo
+	.org 0xc0                 # 0x0c0 WindowUnderflow8
+	l32e a1, a9, -12
+	l32e a0, a9, -16
+	l32e a7, a1, -12
+	l32e a2, a9, -8
+	l32e a4, a7, -32
+	l32e a3, a9, -4
+	l32e a5, a7, -28
+	l32e a6, a7, -24
+	l32e a7, a7, -20
+	rfwu
+	.org 0x100                # 0x100 WindowOverflow12
+	s32e a0, a13, -16
+	l32e a0, a1, -12
+	s32e a1, a13, -12
+	s32e a2, a13, -8
+	s32e a3, a13, -4
+	s32e a4, a0, -48
+	s32e a5, a0, -44
+	s32e a6, a0, -40
+	s32e a7, a0, -36
+	s32e a8, a0, -32
+	s32e a9, a0, -28
+	s32e a10, a0, -24
+	s32e a11, a0, -20
+	rfwo
+	.org 0x140                # 0x140 WindowUnderflow12
+	l32e a1, a13, -12
+	l32e a0, a13, -16
+	l32e a11, a1, -12
+	l32e a2, a13, -8
+	l32e a4, a11, -48
+	l32e a8, a11, -32
+	l32e a3, a13, -4
+	l32e a5, a11, -44
+	l32e a6, a11, -40
+	l32e a7, a11, -36
+	l32e a9, a11, -28
+	l32e a10, a11, -24
+	l32e a11, a11, -20
+	rfwu
+	.endm
+
+	.macro CRASH_VECTOR reason
+	wsr a0, excsave1
+	movi a0, \reason
+	j _splitcore_crash
+	.endm
+
+# ------------------------------------------------------------------------------------------------
+# The vector table (VECBASE). Offsets: FACTS.md §10 / IDF core-isa.h *_VECOFS.
+	.section .iram1.splitcore_vectors, "ax"
+	.p2align 10
+	.global _splitcore_vectors
+	.type _splitcore_vectors, @object
+_splitcore_vectors:
+	.global _splitcore_vector_window
+_splitcore_vector_window:
+	WINDOW_VECTORS
+	.org 0x180
+	.global _splitcore_vector_level2
+_splitcore_vector_level2:
+	CRASH_VECTOR 6
+	.org 0x1c0
+	.global _splitcore_vector_level3
+_splitcore_vector_level3:
+	CRASH_VECTOR 6
+	.org 0x200
+	.global _splitcore_vector_level4
+_splitcore_vector_level4:
+	CRASH_VECTOR 6
+	.org 0x240
+	.global _splitcore_vector_level5
+_splitcore_vector_level5:
+	CRASH_VECTOR 6
+	.org 0x280
+	.global _splitcore_vector_debug
+_splitcore_vector_debug:
+	CRASH_VECTOR 3
+	.org 0x2c0
+	.global _splitcore_vector_nmi
+_splitcore_vector_nmi:
+	CRASH_VECTOR 6
+	.org 0x300
+	.global _splitcore_vector_kernel
+_splitcore_vector_kernel:
+	CRASH_VECTOR 1
+	.org 0x340
+	.global _splitcore_vector_user
+_splitcore_vector_user:
+	wsr a0, excsave1
+	rsr a0, exccause
+	beqi a0, 4, 1f            # EXCCAUSE 4: level-1 interrupt
+	movi a0, 1
+	j _splitcore_crash
+1:	j _splitcore_level1_interrupt
+	.org 0x3c0
+	.global _splitcore_vector_double
+_splitcore_vector_double:
+	CRASH_VECTOR 4
+	.org 0x400
+	.size _splitcore_vectors, 0x400
+
+# ------------------------------------------------------------------------------------------------
+	.section .iram1.splitcore_text, "ax"
+
+# Entry trampoline: what core 0 hands to the ROM as core 1's boot address. The ROM enters it
+# with a windowed call from its own frames, on its own stack (which ESP-IDF's heap owns by then).
+# No `entry` instruction: the caller's window state is discarded, not extended.
+	.p2align 2
+.Lvecbase:	.long _splitcore_vectors
+	.p2align 2
+.Lstack_bounds:	.long splitcore_stack_bounds   # [lo, hi) of the runtime's stack (Rust static)
+	.p2align 2
+.Lcanary:	.long STACK_CANARY
+	.p2align 2
+.Lps_run:	.long 0x00040020              # PS: WOE=1, UM=1, EXCM=0, INTLEVEL=0
+	.p2align 2
+.Lstart:	.long splitcore_rt_start
+	.p2align 2
+	.global splitcore_core1_entry
+	.type splitcore_core1_entry, @function
+splitcore_core1_entry:
+	rsil a2, 15               # 1. mask interrupts (works whether EXCM is set or not)
+	movi a2, 0
+	wsr a2, windowbase        # 2. forget the ROM's frames: no spill can ever target its stack
+	rsync
+	movi a2, 1
+	wsr a2, windowstart
+	rsync
+	l32r a2, .Lvecbase
+	wsr a2, vecbase           # 3. our own vectors
+	movi a2, 0
+	wsr a2, intenable         # 4. no interrupt source enabled yet
+	wsr a2, ccompare0         #    timers disarmed (a CCOMPARE write also clears its interrupt)
+	wsr a2, ccompare1
+	wsr a2, ccompare2
+	movi a2, 1
+	wsr a2, cpenable          # 5. FPU on: core 1 runs no OS that would switch FP state lazily
+.ifdef SPLITCORE_QEMU
+	movi a2, 0x15
+	wsr a2, atomctl           #    QEMU sysram is bypass-mapped: S32C1I needs ATOMCTL=0x15
+.endif
+	rsync
+	l32r a3, .Lstack_bounds   # 6. fill our stack with the canary (high-water mark, overflow check)
+	l32i a4, a3, 0            #    a4 = lo
+	l32i a5, a3, 4            #    a5 = hi
+	l32r a6, .Lcanary
+	mov a7, a4
+2:	s32i a6, a7, 0
+	addi a7, a7, 4
+	bltu a7, a5, 2b
+	addi a1, a5, -32          # 7. switch to it; the root frame's caller-SP slot
+	addi a2, a1, -12          #    ([sp-12], read by WindowOverflow8/12) points at the top
+	s32i a5, a2, 0
+	l32r a2, .Lps_run         # 8. PS for the windowed ABI
+	wsr a2, ps
+	rsync
+	movi a0, 0                # return address 0 ends every backtrace
+	l32r a8, .Lstart
+	callx8 a8                 # 9. splitcore_rt_start() -> !
+3:	waiti 15
+	j 3b
+	.size splitcore_core1_entry, . - splitcore_core1_entry
+
+# Crash capture: a0 = reason, the faulting a0 in EXCSAVE1. Registers go straight into the crash
+# record; then, if the faulting SP is inside our stack, the live register windows are spilled to
+# it so that Rust can walk the frames; otherwise the walk is skipped (fresh window on the crash
+# stack).
+	.p2align 2
+.Lcontrol:	.long SPLITCORE_CONTROL
+	.p2align 2
+.Lcrashing:	.long splitcore_crashing
+	.p2align 2
+.Lps_crash:	.long 0x0004002f              # WOE=1, UM=1, EXCM=0, INTLEVEL=15
+	.p2align 2
+.Lcrash_fn:	.long splitcore_rt_crash
+	.p2align 2
+.Lpark_fn:	.long splitcore_park
+	.p2align 2
+.Lcrash_stack:	.long splitcore_crash_stack      # 1 KiB, 16-byte aligned (Rust static)
+	.p2align 2
+.Lstack_bounds2:	.long splitcore_stack_bounds
+	.p2align 2
+	.global _splitcore_crash
+_splitcore_crash:
+	wsr a0, excsave2          # reason (EXCSAVE2: level-2 interrupts are never enabled on core 1)
+	l32r a0, .Lcontrol
+	addi a0, a0, 64
+	s32i a1, a0, 48
+	s32i a2, a0, 52
+	s32i a3, a0, 56
+	s32i a4, a0, 60
+	s32i a5, a0, 64
+	s32i a6, a0, 68
+	s32i a7, a0, 72
+	s32i a8, a0, 76
+	s32i a9, a0, 80
+	s32i a10, a0, 84
+	s32i a11, a0, 88
+	s32i a12, a0, 92
+	s32i a13, a0, 96
+	s32i a14, a0, 100
+	s32i a15, a0, 104
+	mov a2, a0                # a2 = record; a3.. scratch from here on
+	rsr a3, excsave1
+	s32i a3, a2, 44
+	rsr a4, excsave2
+	s32i a4, a2, 8
+	rsr a3, exccause
+	s32i a3, a2, 12
+	rsr a3, epc1
+	rsr a5, ps
+	bnei a4, 3, 1f
+	rsr a3, epc6              # debug exceptions: PC in EPC6, PS in EPS6
+	rsr a5, eps6
+1:	bnei a4, 4, 1f
+	rsr a3, depc              # double exceptions: PC in DEPC
+1:	s32i a3, a2, 16
+	s32i a5, a2, 24
+	rsr a3, excvaddr
+	s32i a3, a2, 20
+	rsr a3, sar
+	s32i a3, a2, 28
+	rsr a3, windowbase
+	s32i a3, a2, 32
+	rsr a3, windowstart
+	s32i a3, a2, 36
+	rsr a3, debugcause
+	s32i a3, a2, 40
+	memw
+	l32r a3, .Lcrashing       # a crash while handling a crash: stop here, keep the first record
+	l32i a4, a3, 0
+	bnez a4, .Lpark
+	movi a4, 1
+	s32i a4, a3, 0
+	memw
+	l32r a3, .Lstack_bounds2  # walkable only if the faulting SP is inside our stack
+	l32i a4, a3, 0
+	l32i a5, a3, 4
+	l32i a1, a2, 48  # the faulting SP: caller frames must spill relative to it
+	bltu a1, a4, .Lno_walk
+	bgeu a1, a5, .Lno_walk
+	extui a3, a1, 0, 4        # (windowed SPs are 16-byte aligned)
+	bnez a3, .Lno_walk
+	addmi a3, a1, -256         # the spill below needs ~240 bytes below the SP
+	bltu a3, a4, .Lno_walk
+	l32r a3, .Lps_crash
+	wsr a3, ps
+	rsync
+	call4 .Lspill_windows     # all live frames of the faulting context go to the stack
+	l32r a6, .Lcontrol
+	addi a6, a6, 64
+	movi a7, 1                # walk = true
+	l32r a4, .Lcrash_fn
+	callx4 a4                 # splitcore_rt_crash(record, walk) -> !
+	j .Lpark
+.Lno_walk:
+	movi a3, 0                # fresh window state on the crash stack (a WINDOWBASE write renames
+	wsr a3, windowbase        # a0..a15: everything is reloaded afterwards)
+	rsync
+	movi a3, 1
+	wsr a3, windowstart
+	rsync
+	l32r a5, .Lcrash_stack
+	addmi a5, a5, 1024        # its top
+	addi a1, a5, -32
+	addi a3, a1, -12
+	s32i a5, a3, 0
+	l32r a3, .Lps_crash
+	wsr a3, ps
+	rsync
+	movi a0, 0
+	l32r a6, .Lcontrol
+	addi a6, a6, 64
+	movi a7, 0                # walk = false
+	l32r a4, .Lcrash_fn
+	callx4 a4
+.Lpark:
+	l32r a4, .Lpark_fn
+	callx4 a4                 # splitcore_park() -> !
+
+	# call4 + four call12: 13 window quads, more than the 8 physical ones, so every live frame of
+	# the caller chain is written to its save area on the stack. Every frame here makes call12
+	# calls, so each needs 48 bytes: 16 for its caller's base save area plus its own 32-byte
+	# extra save area (with 32, spilling this frame would overwrite the faulting frame's a0..a3).
+	.p2align 2
+.Lspill_windows:
+	entry a1, 48
+	call12 1f
+	retw
+	.p2align 2
+1:	entry a1, 48
+	call12 2f
+	retw
+	.p2align 2
+2:	entry a1, 48
+	call12 3f
+	retw
+	.p2align 2
+3:	entry a1, 48
+	call12 4f
+	retw
+	.p2align 2
+4:	entry a1, 48
+	retw
+
+# Level-1 interrupts. The interrupted frame's registers go to a save area just below its SP
+# (leaving the 16 bytes right below the SP alone: they hold the interrupted function's caller's
+# a0..a3 once that caller is spilled). a1 itself is never changed here: the window overflow of an
+# older frame computes its save address from this frame's a1. The frame is then claimed by a
+# `call4` to `_splitcore_irq_frame`, whose `entry` allocates it, so that the Rust dispatcher's
+# frames go below it. The dispatcher runs with EXCM clear (window exceptions work) and
+# INTLEVEL=1 (no nested level-1 interrupt). Floating-point registers are not saved: interrupt
+# handlers must not use the FPU.
+	# IF_BASE = -(16 + IF_SIZE)   # save area = [sp - 16 - IF_SIZE, sp - 16)
+	.p2align 2
+.Lps_irq:	.long 0x00040021              # WOE=1, UM=1, EXCM=0, INTLEVEL=1
+	.p2align 2
+	.global _splitcore_level1_interrupt
+_splitcore_level1_interrupt:      # original a0 in EXCSAVE1
+	addi a0, a1, -112
+	s32i a2, a0, 8
+	s32i a3, a0, 12
+	s32i a4, a0, 16
+	s32i a5, a0, 20
+	s32i a6, a0, 24
+	s32i a7, a0, 28
+	s32i a8, a0, 32
+	s32i a9, a0, 36
+	s32i a10, a0, 40
+	s32i a11, a0, 44
+	s32i a12, a0, 48
+	s32i a13, a0, 52
+	s32i a14, a0, 56
+	s32i a15, a0, 60
+	rsr a2, excsave1
+	s32i a2, a0, 0
+	rsr a2, epc1
+	s32i a2, a0, 64
+	rsr a2, ps
+	s32i a2, a0, 68
+	rsr a2, sar
+	s32i a2, a0, 72
+	rsr a2, lbeg
+	s32i a2, a0, 76
+	rsr a2, lend
+	s32i a2, a0, 80
+	rsr a2, lcount
+	s32i a2, a0, 84
+	movi a2, 0
+	wsr a2, lcount            # no zero-overhead loop active in the handler
+	rsr a6, interrupt         # argument: pending & enabled
+	rsr a2, intenable
+	and a6, a6, a2
+	l32r a2, .Lps_irq
+	wsr a2, ps
+	rsync
+	call4 _splitcore_irq_frame
+	rsil a2, 15
+	addi a0, a1, -112      # (a0 may have been reloaded by a window underflow: recompute)
+	l32i a2, a0, 68
+	wsr a2, ps                # EXCM=1 again: EPC1 is ours until rfe
+	l32i a2, a0, 64
+	wsr a2, epc1
+	l32i a2, a0, 72
+	wsr a2, sar
+	l32i a2, a0, 76
+	wsr a2, lbeg
+	l32i a2, a0, 80
+	wsr a2, lend
+	l32i a2, a0, 84
+	wsr a2, lcount
+	rsync
+	l32i a2, a0, 8
+	l32i a3, a0, 12
+	l32i a4, a0, 16
+	l32i a5, a0, 20
+	l32i a6, a0, 24
+	l32i a7, a0, 28
+	l32i a8, a0, 32
+	l32i a9, a0, 36
+	l32i a10, a0, 40
+	l32i a11, a0, 44
+	l32i a12, a0, 48
+	l32i a13, a0, 52
+	l32i a14, a0, 56
+	l32i a15, a0, 60
+	l32i a0, a0, 0
+	rfe
+
+	.p2align 2
+.Ldispatch:	.long splitcore_rt_interrupt
+	.p2align 2
+_splitcore_irq_frame:             # (pending): owns the save area, calls the Rust dispatcher
+	entry a1, 128
+	mov a10, a2
+	l32r a8, .Ldispatch
+	callx8 a8                 # splitcore_rt_interrupt(pending)
+	retw
+
+# ------------------------------------------------------------------------------------------------
+# Special-register access for Rust (inline assembly is not available on Xtensa with this rustc).
+	.macro FN name
+	.section .iram1.splitcore_fn.\name, "ax"
+	.p2align 2
+	.global \name
+	.type \name, @function
+\name:
+	entry a1, 32
+	.endm
+
+	FN splitcore_prid
+	rsr a2, prid
+	retw
+	FN splitcore_ccount
+	rsr a2, ccount
+	retw
+	FN splitcore_sp
+	mov a2, a1
+	retw
+	FN splitcore_intenable_modify     # (set, clear) -> previous INTENABLE
+	rsil a4, 15
+	rsr a5, intenable
+	or a6, a5, a2
+	movi a7, -1
+	xor a7, a3, a7
+	and a6, a6, a7
+	wsr a6, intenable
+	wsr a4, ps
+	rsync
+	mov a2, a5
+	retw
+	FN splitcore_raise_panic          # the panic path enters the crash capture through SYSCALL
+	syscall
+	retw
+	FN splitcore_park                 # stop this core for good (core 0 resets it to restart)
+	rsil a2, 15
+.ifdef SPLITCORE_QEMU
+	# The emulator cannot reset one core: the board's stand-in for "core 0 resets core 1" is a
+	# request word; on it, start over from the board's reset code (and so the ROM stand-in).
+	j 2f
+	.p2align 2
+.Lreset_req:	.long board_core1_reset_request
+.Lboard_start:	.long _board_start
+2:	l32r a3, .Lreset_req
+1:	memw
+	l32i a4, a3, 0
+	beqz a4, 1b
+	movi a4, 0
+	s32i a4, a3, 0
+	memw
+	l32r a3, .Lboard_start
+	jx a3
+.else
+1:	waiti 15
+	j 1b
+.endif
+	FN splitcore_waiti0               # sleep until an interrupt
+	waiti 0
+	retw
+	FN splitcore_trigger_illegal      # for tests: IllegalInstruction
+	ill
+	retw
+	FN splitcore_trigger_load         # (addr): load from addr, for tests
+	l32i a2, a2, 0
+	retw
+	FN splitcore_trigger_div0         # (x, y): quou, IntegerDivideByZero when y == 0
+	quou a2, a2, a3
+	retw
+	FN splitcore_trigger_break        # for tests: BREAK -> debug exception
+	break 1, 15
+	retw
