@@ -395,6 +395,9 @@ board_core1_entry:
 	movi a2, 0x200
 	.byte 0x30, 0x72, 0x40        # wer a3, a2   (ERI[0x200] = MPSCORE = 0)
 	retw
+	FN board_er_write             # (address, value): WER to the xtfpga MX distributor (IPIs)
+	.byte 0x30, 0x72, 0x40        # wer a3, a2
+	retw
 	FN board_sp                   # -> current stack pointer of the caller's frame
 	mov a2, a1
 	retw

@@ -529,6 +529,11 @@ _splitcore_irq_frame:             # (pending): owns the save area, calls the Rus
 	FN splitcore_waiti0               # sleep until an interrupt
 	waiti 0
 	retw
+.ifdef SPLITCORE_QEMU
+	FN splitcore_qemu_er_write        # (address, value): WER, the xtfpga MX interrupt distributor
+	.byte 0x30, 0x72, 0x40            # wer a3, a2
+	retw
+.endif
 	FN splitcore_trigger_illegal      # for tests: IllegalInstruction
 	ill
 	retw

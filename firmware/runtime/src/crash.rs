@@ -43,7 +43,7 @@ pub unsafe extern "C" fn splitcore_rt_crash(record: *mut CrashRecord, walk: u32)
             r.backtrace[0] = [r.pc, r.a[1]];
         }
     });
-    crate::interrupt::notify_core0();
+    crate::doorbell::ring_core0();
     cpu::park()
 }
 

@@ -1,5 +1,5 @@
 //! Interrupts on core 1: routing peripheral sources through core 1's own interrupt-matrix map
-//! registers, a static handler table for level-1 CPU interrupts, and the doorbell to core 0.
+//! registers and a static handler table for level-1 CPU interrupts.
 //!
 //! ESP32-S3 addresses (FACTS.md §6, from ESP-IDF's `interrupt_core1_reg.h`, `system_reg.h`):
 //! core 1's map register for source `s` is `0x600C_2800 + 4 * s` (5-bit CPU interrupt number);
@@ -43,8 +43,6 @@ pub enum InterruptError {
 
 static HANDLERS: [AtomicUsize; 32] = [const { AtomicUsize::new(0) }; 32];
 static SPURIOUS: AtomicU32 = AtomicU32::new(0);
-/// Which FROM_CPU_INTR (1..=3) rings core 0; 0 = none.
-static CORE0_DOORBELL: AtomicU32 = AtomicU32::new(0);
 
 fn check_level1(cpu_interrupt: u8) -> Result<(), InterruptError> {
     if LEVEL1_EXTERNAL.contains(&cpu_interrupt) {
@@ -108,21 +106,4 @@ pub extern "C" fn splitcore_rt_interrupt(pending: u32) {
         let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(handler) };
         handler();
     }
-}
-
-/// Chooses the FROM_CPU_INTR (1..=3) that rings core 0 (0 turns the doorbell off).
-pub fn set_core0_doorbell(from_cpu_intr: u32) {
-    CORE0_DOORBELL.store(if from_cpu_intr <= 3 { from_cpu_intr } else { 0 }, Ordering::Relaxed);
-}
-
-/// Rings core 0 (after a crash, or when the log ring has data).
-pub fn notify_core0() {
-    let n = CORE0_DOORBELL.load(Ordering::Relaxed);
-    if n == 0 || cfg!(feature = "qemu") {
-        // No S3 SYSTEM registers on the emulated board: core 0 polls there.
-        return;
-    }
-    let reg = (FROM_CPU_INTR_BASE + 4 * n) as *mut u32;
-    // SAFETY: SYSTEM_CPU_INTR_FROM_CPU_n_REG, a documented register; level type, write 1 raises.
-    unsafe { core::ptr::write_volatile(reg, 1) };
 }

@@ -27,7 +27,9 @@
 
 mod cpu;
 mod crash;
+pub mod doorbell;
 pub mod interrupt;
+pub mod log;
 mod stack;
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -77,6 +79,8 @@ pub extern "C" fn splitcore_rt_start() -> ! {
     control.stack_lo.store(lo, Ordering::Relaxed);
     control.stack_hi.store(hi, Ordering::Relaxed);
     crash::reset();
+    doorbell::reset();
+    log::attach();
     if control.attach(PROTOCOL_VERSION).is_err() {
         // `Incompatible` is published (or core 0 never prepared the block): nothing may run.
         cpu::park();

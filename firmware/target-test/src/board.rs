@@ -9,6 +9,7 @@ extern "C" {
     fn board_exit(code: i32) -> !;
     fn board_release_core1();
     fn board_sp() -> u32;
+    fn board_er_write(address: u32, value: u32);
     fn board_spin(iterations: u32);
     fn board_trigger_illegal();
     /// Core-1 entry of the board (resets windows, own stack, calls `board_core1_main`).
@@ -119,6 +120,13 @@ pub fn exit(code: i32) -> ! {
 pub fn trigger_illegal_instruction() {
     // SAFETY: deliberately faults; the board's vectors report it and end the run.
     unsafe { board_trigger_illegal() }
+}
+
+/// Sends an inter-processor interrupt to core 1 through the xtfpga boards' MX distributor
+/// (`-M kc705`: MIPISET0, arriving as CPU interrupt 0, level 1). No effect on `-M sim`.
+pub fn send_ipi_to_core1() {
+    // SAFETY: WER to MIPISET0 (ERI 0x140) with core 1's bit; ignored by -M sim.
+    unsafe { board_er_write(0x140, 1 << 1) }
 }
 
 /// Whether the core-1 ROM stand-in has come up and is polling the boot address.

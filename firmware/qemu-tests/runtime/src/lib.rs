@@ -7,6 +7,8 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use splitcore_ipc::{FrameConsumer, Region};
+use splitcore_rt::log::{LOG, LOG_LAYOUT, MAX_LINE, SPLITCORE_LOG_REGION};
 use splitcore_rt::{control, Crash, CrashRecord, Reason, Status, PROTOCOL_VERSION};
 use splitcore_target_test::{
     board, check, check_eq, println, target_test_cases, Failure, TestCase, TestResult,
@@ -21,6 +23,8 @@ const UNALIGNED: u32 = 3;
 const DIVIDE_BY_ZERO: u32 = 4;
 const BREAK: u32 = 5;
 const PANIC: u32 = 6;
+const DOORBELL: u32 = 7;
+const LOG_FLOOD: u32 = 8;
 
 /// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
 /// load from unmapped space gives LoadProhibited).
@@ -32,6 +36,10 @@ static CORE1_ID: AtomicU32 = AtomicU32::new(99);
 static DEEP_RESULT: AtomicU32 = AtomicU32::new(0);
 static UNALIGNED_ADDRESS: AtomicU32 = AtomicU32::new(0);
 static PANIC_LINE: AtomicU32 = AtomicU32::new(0);
+static HOOK_CALLS: AtomicU32 = AtomicU32::new(0);
+static CORE1_READY: AtomicU32 = AtomicU32::new(0);
+static MISMATCHES: AtomicU32 = AtomicU32::new(0);
+static ROUNDS: AtomicU32 = AtomicU32::new(0);
 
 extern "C" {
     fn splitcore_trigger_illegal();
@@ -47,6 +55,60 @@ fn deep(depth: u32, acc: u32) -> u32 {
     }
     let mixed = acc.rotate_left(7) ^ depth.wrapping_mul(0x9e37_79b9);
     deep(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
+}
+
+/// Repeats a one-character string without allocating (for log lines of known length).
+trait RepeatFree {
+    fn repeat_free(&self, n: usize) -> Repeated<'_>;
+}
+
+impl RepeatFree for str {
+    fn repeat_free(&self, n: usize) -> Repeated<'_> {
+        Repeated(self, n)
+    }
+}
+
+struct Repeated<'s>(&'s str, usize);
+
+impl core::fmt::Display for Repeated<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for _ in 0..self.1 {
+            f.write_str(self.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// `deep` computed without recursion.
+fn deep_reference(depth: u32, seed: u32) -> u32 {
+    let mut acc = seed;
+    for d in (1..=depth).rev() {
+        acc = acc.rotate_left(7) ^ d.wrapping_mul(0x9e37_79b9);
+    }
+    (1..=depth).fold(acc, |sum, d| sum.wrapping_add(d))
+}
+
+fn count_hook() {
+    HOOK_CALLS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Deep recursion (window overflows and underflows) while core 0's doorbell interrupts arrive
+/// at arbitrary instructions: any register the interrupt path failed to restore shows up as a
+/// wrong result.
+fn doorbell_under_load() {
+    if splitcore_rt::doorbell::on_ring(count_hook).is_err() {
+        return;
+    }
+    CORE1_READY.store(1, Ordering::Release);
+    let mut seed = 1u32;
+    while !splitcore_rt::stop_requested() {
+        if deep(150, seed) != deep_reference(150, seed) {
+            MISMATCHES.fetch_add(1, Ordering::Relaxed);
+        }
+        ROUNDS.fetch_add(1, Ordering::Relaxed);
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        splitcore_rt::heartbeat();
+    }
 }
 
 #[inline(never)]
@@ -85,11 +147,31 @@ fn core1_main() {
     CORE1_ID.store(splitcore_rt::core_id(), Ordering::Relaxed);
     CORE1_SP.store(splitcore_rt::stack_pointer(), Ordering::Relaxed);
     let scenario = SCENARIO.load(Ordering::Acquire);
+    if scenario == DOORBELL {
+        doorbell_under_load();
+        return;
+    }
+    if scenario == LOG_FLOOD {
+        for i in 0..1000u32 {
+            splitcore_rt::println!("flood line {i:04} {}", "x".repeat_free(40));
+        }
+        splitcore_rt::println!("{}", "y".repeat_free(400));
+        while !splitcore_rt::stop_requested() {
+            splitcore_rt::heartbeat();
+        }
+        return;
+    }
     if scenario != RUN {
         chain(3, scenario);
         return;
     }
+    splitcore_rt::println!(
+        "core 1 up: boot {} on stack at 0x{:x}",
+        splitcore_rt::boot_count(),
+        splitcore_rt::stack_pointer()
+    );
     DEEP_RESULT.store(deep(300, 1), Ordering::Release);
+    splitcore_rt::println!("deep(300) = {}", DEEP_RESULT.load(Ordering::Relaxed));
     while !splitcore_rt::stop_requested() {
         splitcore_rt::heartbeat();
     }
@@ -123,9 +205,19 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) -> TestResult {
 
 static BOOTED_ONCE: AtomicU32 = AtomicU32::new(0);
 
+/// Core 0's end of the log ring (re-created before each boot of core 1).
+fn log_consumer() -> Result<FrameConsumer<'static>, Failure> {
+    // SAFETY: core 1 is parked or not started, and no endpoint of an earlier Region on the log
+    // memory is alive on core 0 (each test drops its consumer).
+    let region = unsafe { Region::reinit(&SPLITCORE_LOG_REGION, &LOG_LAYOUT) }
+        .map_err(|e| Failure::new(file!(), line!(), format_args!("log region: {e}")))?;
+    region.frame_consumer(LOG).map_err(|e| Failure::new(file!(), line!(), format_args!("log consumer: {e}")))
+}
+
 /// Boots (or restarts) core 1 into `scenario` with core 0 speaking `version`.
 fn boot(scenario: u32, version: u32) -> TestResult {
     SCENARIO.store(scenario, Ordering::Release);
+    control().log_dropped.store(0, Ordering::Relaxed);
     control().prepare(version);
     if BOOTED_ONCE.swap(1, Ordering::Relaxed) == 0 {
         board::boot_core1(splitcore_rt::splitcore_core1_entry);
@@ -140,9 +232,28 @@ fn status_of(expected: Status) -> TestResult {
     Ok(())
 }
 
+fn next_line<'b>(log: &mut FrameConsumer<'static>, buf: &'b mut [u8; 512]) -> Result<&'b str, Failure> {
+    let mut len = None;
+    wait_for("a log line", || {
+        len = log.recv(buf).ok().flatten();
+        len.is_some()
+    })?;
+    core::str::from_utf8(&buf[..len.unwrap_or(0)])
+        .map_err(|_| Failure::new(file!(), line!(), format_args!("log line is not UTF-8")))
+}
+
 fn boots_runs_and_stops() -> TestResult {
     let boots_before = control().boot_count.load(Ordering::Relaxed);
+    let mut log = log_consumer()?;
     boot(RUN, PROTOCOL_VERSION)?;
+    let mut buf = [0u8; 512];
+    let first = next_line(&mut log, &mut buf)?;
+    check!(first.starts_with("core 1 up: boot "), "first log line: {:?}", first);
+    println!("    core 1 says: {}", first);
+    let second = next_line(&mut log, &mut buf)?;
+    let mut expected = splitcore_target_test::LineBuf::<64>::new();
+    let _ = core::fmt::Write::write_fmt(&mut expected, format_args!("deep(300) = {}", deep(300, 1)));
+    check_eq!(second, expected.as_str());
     status_of(Status::Running)?;
     check_eq!(control().core1_version.load(Ordering::Relaxed), PROTOCOL_VERSION);
     check_eq!(control().boot_count.load(Ordering::Relaxed), boots_before + 1);
@@ -285,6 +396,74 @@ fn runs_again_after_a_crash() -> TestResult {
     Ok(())
 }
 
+fn doorbell_interrupts_during_deep_recursion() -> TestResult {
+    if board::config().machine != Some(board::Machine::Kc705) {
+        return Err(Failure::skip("-M sim has no inter-core interrupt (run with -M kc705)"));
+    }
+    const RINGS: u32 = 300;
+    CORE1_READY.store(0, Ordering::Relaxed);
+    HOOK_CALLS.store(0, Ordering::Relaxed);
+    MISMATCHES.store(0, Ordering::Relaxed);
+    boot(DOORBELL, PROTOCOL_VERSION)?;
+    wait_for("core 1 to install its doorbell hook", || CORE1_READY.load(Ordering::Acquire) != 0)?;
+    for i in 0..RINGS {
+        board::send_ipi_to_core1();
+        wait_for("the doorbell handler", || splitcore_rt::doorbell::rings() > i)?;
+        board::spin(500 + 37 * i); // vary where in core 1's recursion the next one lands
+    }
+    control().stop_request.store(1, Ordering::Release);
+    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    check_eq!(splitcore_rt::doorbell::rings(), RINGS);
+    check_eq!(HOOK_CALLS.load(Ordering::Relaxed), RINGS);
+    check_eq!(MISMATCHES.load(Ordering::Relaxed), 0);
+    check!(ROUNDS.load(Ordering::Relaxed) > 0, "core 1 never completed a recursion round");
+    check_eq!(splitcore_rt::interrupt::spurious_count(), 0);
+    println!(
+        "    {} doorbell interrupts during {} recursion rounds, 0 corrupted",
+        RINGS,
+        ROUNDS.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+fn log_flood_drops_and_counts_never_blocks() -> TestResult {
+    let mut log = log_consumer()?;
+    boot(LOG_FLOOD, PROTOCOL_VERSION)?;
+    let beat = control().heartbeat.load(Ordering::Acquire);
+    // Core 1 gets past 1001 log calls to its heartbeat loop without core 0 reading: never blocks.
+    wait_for("the heartbeat after the flood", || control().heartbeat.load(Ordering::Acquire) > beat + 10)?;
+    let dropped = control().log_dropped.load(Ordering::Relaxed);
+    let mut buf = [0u8; 512];
+    let mut received = 0u32;
+    let mut last_long = None;
+    while let Ok(Some(len)) = log.recv(&mut buf) {
+        let line = core::str::from_utf8(&buf[..len]).unwrap_or("");
+        if line.starts_with("flood line ") {
+            let mut expected = splitcore_target_test::LineBuf::<64>::new();
+            let _ = core::fmt::Write::write_fmt(&mut expected, format_args!("flood line {:04} ", received));
+            check!(
+                line.starts_with(expected.as_str()),
+                "lines out of order or corrupt: {:?} after {}",
+                line,
+                received
+            );
+            check_eq!(line.len(), 16 + 40);
+            received += 1;
+        } else {
+            last_long = Some(len);
+        }
+    }
+    check!(received > 10, "only {} flood lines arrived", received);
+    check_eq!(received + dropped + u32::from(last_long.is_some()), 1001);
+    if let Some(len) = last_long {
+        check_eq!(len, MAX_LINE);
+    }
+    control().stop_request.store(1, Ordering::Release);
+    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    println!("    flood of 1001 lines: {} delivered in order, {} dropped and counted", received, dropped);
+    Ok(())
+}
+
 fn version_mismatch_parks_core1() -> TestResult {
     boot(RUN, 2 << 16)?;
     status_of(Status::Incompatible)?;
@@ -307,5 +486,13 @@ target_test_cases!(
     TestCase::core0("break -> debug exception record", break_instruction),
     TestCase::core0("panic -> message, location, backtrace", panic_message_and_location),
     TestCase::core0("runs again after a crash", runs_again_after_a_crash),
+    TestCase::core0(
+        "doorbell interrupts during deep recursion corrupt nothing",
+        doorbell_interrupts_during_deep_recursion
+    ),
+    TestCase::core0(
+        "log flood: lines dropped and counted, never blocks",
+        log_flood_drops_and_counts_never_blocks
+    ),
     TestCase::core0("protocol version mismatch -> Incompatible, core 1 parked", version_mismatch_parks_core1),
 );
