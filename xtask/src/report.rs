@@ -82,7 +82,7 @@ pub fn packages() -> Vec<&'static str> {
 }
 
 /// Renders the report from a build of [`packages`].
-pub fn render(build: &BuildOutput, rustc_version: &str) -> Result<String> {
+pub fn render(build: &BuildOutput, rustc_version: &str, executed: &[String]) -> Result<String> {
     let tools = LlvmTools::discover()?;
     let mut listings: Vec<(&Entry, FunctionListing)> = Vec::new();
     for package in packages() {
@@ -111,6 +111,15 @@ pub fn render(build: &BuildOutput, rustc_version: &str) -> Result<String> {
         let fast =
             fast_path_len(&listing.instructions).map(|n| n.to_string()).unwrap_or_else(|| "—".to_owned());
         writeln!(out, "| `{}` | {} | {fast} | {} |", entry.symbol, listing.instructions.len(), entry.what)?;
+    }
+    writeln!(
+        out,
+        "\nExecuted on one emulated core under `qemu-system-xtensa -icount shift=0` (QEMU's \
+         de233_fpu core, code built for `xtensa-qemu-de233.json`; CCOUNT advances once per 25 \
+         guest instructions, so the figures are exactly repeatable):\n"
+    )?;
+    for line in executed {
+        writeln!(out, "- {line}")?;
     }
     for (entry, listing) in &listings {
         writeln!(out, "\n## `{}`\n\n{}\n\n```asm", entry.symbol, entry.what)?;

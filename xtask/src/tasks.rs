@@ -152,11 +152,13 @@ fn plan() -> Vec<PlannedRun> {
     vec![
         planned("qemu-smoke", sim.clone(), passes_without_skips),
         planned("qemu-smoke", kc705.clone(), passes_without_skips),
-        planned("qemu-smoke", icount_one_core, passes_with_core1_tests_skipped),
+        planned("qemu-smoke", icount_one_core.clone(), passes_with_core1_tests_skipped),
         // -M sim has no inter-core interrupt (the doorbell test is skipped there); -M kc705 has
         // no faulting unmapped address (that test is skipped there): together they cover all.
-        planned("qemu-runtime", sim, passes_with_one_skip),
+        planned("qemu-runtime", sim.clone(), passes_with_one_skip),
         planned("qemu-runtime", kc705, passes_with_one_skip),
+        planned("qemu-ipc", sim.clone(), passes_with_one_skip),
+        planned("qemu-ipc", icount_one_core.clone(), passes_with_core1_tests_skipped),
         planned("qemu-runner-selftest", scenario(0), selftest_failed_check),
         planned("qemu-runner-selftest", scenario(1), selftest_illegal_instruction),
         planned("qemu-runner-selftest", scenario(2), selftest_core1_panic),
@@ -212,8 +214,28 @@ pub fn asm_report(check: bool) -> Result<()> {
     if check {
         crate::runtime_layout::check(build.archive("asm-probes")?)?;
     }
-    let text = report::render(&build, &rustc_version()?)?;
+    let executed = icount_figures()?;
+    let text = report::render(&build, &rustc_version()?, &executed)?;
     report::write_or_check(&root().join("reports/machine-code.md"), &text, check)
+}
+
+/// Runs the `-icount` measurements (one emulated core, exactly repeatable) and returns the
+/// lines they print (`icount: ...`).
+fn icount_figures() -> Result<Vec<String>> {
+    let package = "qemu-ipc";
+    let build = build(TargetSpec::QemuDe233, &[package])?;
+    let elf = qemu::Board::new(&root()).link(build.archive(package)?, package)?;
+    let options = RunOptions { cpus: 1, icount: true, echo: false, ..RunOptions::default() };
+    let outcome = qemu::run(&elf, &options)?;
+    ensure!(outcome.verdict.is_pass(), "{package} under -icount: {}", outcome.verdict);
+    let figures: Vec<String> = outcome
+        .output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("icount: "))
+        .map(|l| format!("{package}: {l}"))
+        .collect();
+    ensure!(!figures.is_empty(), "{package} printed no `icount:` figure");
+    Ok(figures)
 }
 
 /// `cargo xtask demo`.
