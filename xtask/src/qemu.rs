@@ -147,11 +147,16 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Parses `N passed, N failed[, N skipped]` (the last such line wins).
+/// Parses `[word: ]N passed, N failed[, N skipped]` (the last such line wins).
 pub fn parse_summary(output: &str) -> Option<Summary> {
     output.lines().rev().find_map(|line| {
         let mut numbers = [None::<u32>; 3];
-        for part in line.trim().split(", ") {
+        let line = line.trim();
+        let line = match line.split_once(": ") {
+            Some((word, rest)) if !word.contains(' ') => rest,
+            _ => line,
+        };
+        for part in line.split(", ") {
             let (n, word) = part.split_once(' ')?;
             let n: u32 = n.parse().ok()?;
             let slot = match word {
@@ -311,6 +316,11 @@ mod tests {
         assert_eq!(parse_summary(out), Some(Summary { passed: 3, failed: 1, skipped: 2 }));
         assert_eq!(parse_summary("1 passed, 0 failed\n"), Some(Summary { passed: 1, failed: 0, skipped: 0 }));
         assert_eq!(parse_summary("nothing here\n"), None);
+        assert_eq!(
+            parse_summary("demo: 12 passed, 0 failed\n"),
+            Some(Summary { passed: 12, failed: 0, skipped: 0 })
+        );
+        assert_eq!(parse_summary("two words: 1 passed, 0 failed\n"), None);
         assert_eq!(parse_summary("3 passed, many failed\n"), None);
     }
 

@@ -157,6 +157,7 @@ fn plan() -> Vec<PlannedRun> {
         // no faulting unmapped address (that test is skipped there): together they cover all.
         planned("qemu-runtime", sim.clone(), passes_with_one_skip),
         planned("qemu-runtime", kc705, passes_with_one_skip),
+        planned("qemu-demo", sim.clone(), passes_without_skips),
         planned("qemu-ipc", sim.clone(), passes_with_one_skip),
         planned("qemu-ipc", icount_one_core.clone(), passes_with_core1_tests_skipped),
         planned("qemu-runner-selftest", scenario(0), selftest_failed_check),
@@ -241,8 +242,7 @@ fn icount_figures() -> Result<Vec<String>> {
 /// `cargo xtask demo`.
 pub fn demo() -> Result<()> {
     setup::setup(false)?;
-    println!("demo: two emulated Xtensa cores; core 1 is entered from a ROM stand-in, then the cores exchange messages");
-    run_qemu_program("qemu-smoke", &RunOptions::default())
+    run_qemu_program("qemu-demo", &RunOptions { timeout: Duration::from_secs(60), ..RunOptions::default() })
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
