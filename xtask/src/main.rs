@@ -84,6 +84,12 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Run the splitcore-ipc fuzzer (an adversarial peer writing into the shared region).
+    Fuzz {
+        /// Seconds to run.
+        #[arg(long, default_value_t = 60)]
+        seconds: u32,
+    },
     /// Set up, build the example core-1 program and run the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
@@ -114,6 +120,7 @@ fn main() -> Result<()> {
         }
         Cmd::QemuTests => tasks::qemu_tests(),
         Cmd::AsmReport { check } => tasks::asm_report(check),
+        Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
         Cmd::Demo => tasks::demo(),
         Cmd::Test => tasks::test_all(),
     }

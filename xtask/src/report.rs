@@ -101,15 +101,16 @@ pub fn render(build: &BuildOutput, rustc_version: &str, executed: &[String]) -> 
     )?;
     writeln!(
         out,
-        "`all` counts every instruction of the function (all paths); `fast path` counts the \
-         straight line from the first instruction to the first return (for the `probe_*` \
-         wrappers that includes their own `entry`, return-value move and `retw.n`, which \
-         disappear when the call is inlined into a user's loop).\n"
+        "`all` counts every instruction of the function (all paths). `shortest` counts the \
+         fewest instructions executed from the first instruction to any return, following both \
+         sides of each branch: a lower bound per call, which may be an early exit (ring full, \
+         divisor zero, grant refused) rather than the success path. The `probe_*` wrappers' \
+         own `entry`, return-value move and `retw.n` are included; they disappear when the call \
+         is inlined. The executed cost of a push + pop is measured below.\n"
     )?;
-    writeln!(out, "| function | all | fast path | what |\n|---|---:|---:|---|")?;
+    writeln!(out, "| function | all | shortest | what |\n|---|---:|---:|---|")?;
     for (entry, listing) in &listings {
-        let fast =
-            fast_path_len(&listing.instructions).map(|n| n.to_string()).unwrap_or_else(|| "—".to_owned());
+        let fast = listing.shortest_path_to_return().map(|n| n.to_string()).unwrap_or_else(|| "—".to_owned());
         writeln!(out, "| `{}` | {} | {fast} | {} |", entry.symbol, listing.instructions.len(), entry.what)?;
     }
     writeln!(
@@ -129,11 +130,6 @@ pub fn render(build: &BuildOutput, rustc_version: &str, executed: &[String]) -> 
         writeln!(out, "```")?;
     }
     Ok(out)
-}
-
-/// Instructions from the start to the first return (inclusive), if the code returns.
-fn fast_path_len(instructions: &[String]) -> Option<usize> {
-    instructions.iter().position(|i| i.starts_with("ret") || i.starts_with("rfe")).map(|p| p + 1)
 }
 
 /// Writes the report, or with `check` compares it with the committed file.

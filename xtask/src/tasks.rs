@@ -304,6 +304,100 @@ pub fn thread_sanitizer() -> Result<()> {
     )
 }
 
+/// Builds the libFuzzer target `crates/ipc/fuzz` (coverage instrumentation + AddressSanitizer,
+/// without needing cargo-fuzz) and runs it for `seconds`, starting from the committed seeds.
+pub fn fuzz_ipc(seconds: u32) -> Result<()> {
+    let root = root();
+    let target_dir = root.join("target/fuzz");
+    let flags = [
+        "-Cpasses=sancov-module",
+        "-Cllvm-args=-sanitizer-coverage-level=4",
+        "-Cllvm-args=-sanitizer-coverage-inline-8bit-counters",
+        "-Cllvm-args=-sanitizer-coverage-pc-table",
+        "-Cllvm-args=-sanitizer-coverage-trace-compares",
+        "--cfg fuzzing",
+        "-Cdebug-assertions",
+        "-Coverflow-checks",
+        "-Zsanitizer=address",
+    ];
+    let manifest = root.join("crates/ipc/fuzz/Cargo.toml");
+    cargo_with_env(
+        &[
+            "build",
+            "--release",
+            "--manifest-path",
+            &manifest.display().to_string(),
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--bin",
+            "adversarial_peer",
+        ],
+        &[("RUSTFLAGS", flags.join(" ")), ("CARGO_TARGET_DIR", target_dir.display().to_string())],
+    )?;
+    let corpus = target_dir.join("corpus");
+    std::fs::create_dir_all(&corpus)?;
+    let status = Command::new(target_dir.join("x86_64-unknown-linux-gnu/release/adversarial_peer"))
+        .arg(&corpus)
+        .arg(root.join("crates/ipc/fuzz/corpus/adversarial_peer"))
+        .arg(format!("-max_total_time={seconds}"))
+        .arg("-print_final_stats=1")
+        .arg(format!("-artifact_prefix={}/", target_dir.display()))
+        .status()
+        .context("running the fuzzer")?;
+    ensure!(
+        status.success(),
+        "the fuzzer found a failure ({status}); the input is in {}",
+        target_dir.display()
+    );
+    Ok(())
+}
+
+/// Runs `splitcore check` on the ESP32-S3 build of `asm-probes` (the runtime, IPC and executive
+/// as a user's core-1 archive would contain them).
+pub fn check_core1_archive() -> Result<()> {
+    let build = build(TargetSpec::Esp32s3, &["asm-probes"])?;
+    let archive = build.archive("asm-probes")?.display().to_string();
+    let annotations = root().join("crates/check/data/asm-probes.annotations").display().to_string();
+    // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler; the
+    // ESP-IDF component defines it in IRAM.
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "splitcore",
+        "--",
+        "check",
+        &archive,
+        "--allow",
+        "splitcore_core0_panic",
+        "--annotations",
+        &annotations,
+    ])
+}
+
+/// `kconfcheck` (PyPI `esp-idf-kconfig`) on the component's Kconfig; installs it when missing.
+pub fn kconfcheck() -> Result<()> {
+    let python = "python3";
+    let present =
+        Command::new(python).args(["-m", "kconfcheck", "--help"]).output().is_ok_and(|o| o.status.success());
+    if !present {
+        println!("setup: pip install esp-idf-kconfig");
+        let status = Command::new(python)
+            .args(["-m", "pip", "install", "--quiet", "esp-idf-kconfig"])
+            .status()
+            .context("running pip")?;
+        ensure!(status.success(), "pip install esp-idf-kconfig failed ({status})");
+    }
+    let kconfig = root().join("components/splitcore/Kconfig");
+    let status = Command::new(python)
+        .args(["-m", "kconfcheck"])
+        .arg(&kconfig)
+        .status()
+        .context("running kconfcheck")?;
+    ensure!(status.success(), "kconfcheck rejected {}", kconfig.display());
+    Ok(())
+}
+
 /// `cargo xtask test`: everything CI checks.
 pub fn test_all() -> Result<()> {
     let mut timings = Vec::new();
@@ -319,9 +413,20 @@ pub fn test_all() -> Result<()> {
         step("host tests", &mut timings, || cargo(&["test", "--workspace"]))?;
         step("loom model checking (splitcore-ipc)", &mut timings, loom)?;
         step("ThreadSanitizer (splitcore-ipc threaded tests)", &mut timings, thread_sanitizer)?;
+        step("C <-> Rust cross-language test (10M messages each way)", &mut timings, || {
+            cargo(&["test", "-p", "splitcore-ipc-ffi-test", "--release"])
+        })?;
+        step("fuzz: adversarial peer on the shared region (60 s)", &mut timings, || fuzz_ipc(60))?;
+        step("benchmarks compile", &mut timings, || cargo(&["bench", "--workspace", "--no-run"]))?;
+        step("ESP-IDF component: Kconfig passes kconfcheck", &mut timings, kconfcheck)?;
         step("xtensa build (ESP32-S3, every firmware crate)", &mut timings, || {
             build_and_report_sizes(TargetSpec::Esp32s3, &[]).map(drop)
         })?;
+        step(
+            "splitcore check: the core-1 archive never reaches flash, stack bounded",
+            &mut timings,
+            check_core1_archive,
+        )?;
         step("qemu tests", &mut timings, qemu_tests)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();

@@ -14,6 +14,55 @@ pub struct FunctionListing {
     pub name: String,
     /// Instructions, one per entry, as `mnemonic operands` (addresses and bytes stripped).
     pub instructions: Vec<String>,
+    /// The address of each instruction (as objdump prints it: section-relative in archives).
+    pub addresses: Vec<u64>,
+}
+
+impl FunctionListing {
+    /// The fewest instructions executed from the first instruction to a return (`ret*`/`rfe`),
+    /// following both sides of every conditional branch and the targets of `j`; `None` when no
+    /// return is reachable (e.g. the entry trampoline). For a push or pop this is its fast path.
+    pub fn shortest_path_to_return(&self) -> Option<usize> {
+        let n = self.instructions.len();
+        let mut dist = vec![usize::MAX; n];
+        let mut queue = std::collections::VecDeque::new();
+        if n > 0 {
+            dist[0] = 1;
+            queue.push_back(0);
+        }
+        while let Some(i) = queue.pop_front() {
+            let insn = &self.instructions[i];
+            let mnemonic = insn.split_whitespace().next().unwrap_or("");
+            if mnemonic.starts_with("ret") || mnemonic == "rfe" {
+                return Some(dist[i]);
+            }
+            let target = insn
+                .rsplit(", ")
+                .next()
+                .and_then(|op| op.split_whitespace().last())
+                .and_then(|op| op.strip_prefix("0x"))
+                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+                .and_then(|addr| self.addresses.iter().position(|&a| a == addr));
+            let is_branch = mnemonic.starts_with('b') && mnemonic != "break";
+            let mut next = Vec::new();
+            match mnemonic {
+                "j" => next.extend(target),
+                "jx" | "ill" | "break" => {}
+                _ if is_branch => {
+                    next.extend(target);
+                    next.push(i + 1);
+                }
+                _ => next.push(i + 1),
+            }
+            for j in next {
+                if j < n && dist[j] == usize::MAX {
+                    dist[j] = dist[i] + 1;
+                    queue.push_back(j);
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Disassembles `symbols` from an archive, object or linked ELF. Every symbol must be found.
@@ -51,7 +100,11 @@ pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
     for line in text.lines() {
         if let Some(name) = symbol_header(line) {
             listings.extend(current.take());
-            current = Some(FunctionListing { name: name.to_owned(), instructions: Vec::new() });
+            current = Some(FunctionListing {
+                name: name.to_owned(),
+                instructions: Vec::new(),
+                addresses: Vec::new(),
+            });
             continue;
         }
         if line.trim().is_empty() {
@@ -59,10 +112,12 @@ pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
             continue;
         }
         if let Some(listing) = current.as_mut() {
-            if let Some((_, insn)) = line.split_once(':') {
+            if let Some((address, insn)) = line.split_once(':') {
                 let insn = insn.split_whitespace().collect::<Vec<_>>().join(" ");
-                if !insn.is_empty() && !insn.starts_with("...") {
+                let address = u64::from_str_radix(address.trim(), 16);
+                if let (false, false, Ok(address)) = (insn.is_empty(), insn.starts_with("..."), address) {
                     listing.instructions.push(insn);
+                    listing.addresses.push(address);
                 }
             }
         }
@@ -92,5 +147,15 @@ mod tests {
         assert_eq!(parsed[0].name, "f");
         assert_eq!(parsed[0].instructions, vec!["entry a1, 32", "memw", "retw.n"]);
         assert_eq!(parsed[1].instructions, vec!["retw.n"]);
+        assert_eq!(parsed[0].addresses, vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn the_shortest_path_follows_taken_branches() {
+        let text = "00000000 <push>:\n       0: \tentry\ta1, 32\n       3: \tbgeu\ta8, a10, 0xc\n       6: \tl32i\ta8, a2, 0\n       9: \tj\t0xc\n       c: \tmemw\n       f: \tretw.n\n";
+        let parsed = parse_objdump(text);
+        assert_eq!(parsed[0].shortest_path_to_return(), Some(4)); // entry, bgeu (taken), memw, retw.n
+        let no_return = "00000000 <spin>:\n       0: \tj\t0x0\n";
+        assert_eq!(parse_objdump(no_return)[0].shortest_path_to_return(), None);
     }
 }

@@ -148,6 +148,7 @@ impl<'a> FrameProducer<'a> {
 
     /// Reserves room for a frame of up to `len` bytes. [`Error::Full`] if there is not
     /// enough free space now; [`Error::FrameTooLarge`] if `len > max_frame_len()`.
+    #[inline]
     pub fn grant(&mut self, len: usize) -> Result<WriteGrant<'_, 'a>, Error> {
         let g = self.grant_raw(len)?;
         Ok(WriteGrant { prod: self, g })
@@ -161,6 +162,7 @@ impl<'a> FrameProducer<'a> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn grant_raw(&mut self, len: usize) -> Result<RawGrant, Error> {
         let max = self.c.cap / 2 - 4;
         if len > max as usize {
@@ -178,6 +180,7 @@ impl<'a> FrameProducer<'a> {
     }
 
     /// The payload pointer of a grant.
+    #[inline]
     pub(crate) fn grant_ptr(&self, g: &RawGrant) -> *mut u8 {
         let pos = self.c.local.wrapping_add(g.skip) & self.c.mask;
         // SAFETY: `pos + 4 + len <= cap` (no skip: `to_end >= need`; skip: `pos == 0` and
@@ -185,6 +188,7 @@ impl<'a> FrameProducer<'a> {
         unsafe { self.data.add(pos as usize + 4) }
     }
 
+    #[inline]
     pub(crate) fn commit_raw(&mut self, g: RawGrant, used: usize) {
         let used = (used.min(g.len as usize)) as u32;
         // SAFETY: both header positions are 4-aligned (indices advance in multiples of 4,
@@ -221,6 +225,7 @@ pub struct WriteGrant<'p, 'a> {
 impl WriteGrant<'_, '_> {
     /// Publishes the first `used` bytes as one frame (`used` is clamped to the granted
     /// length; record space beyond it is returned to the ring).
+    #[inline]
     pub fn commit(self, used: usize) {
         self.prod.commit_raw(self.g, used);
     }
@@ -234,6 +239,7 @@ impl WriteGrant<'_, '_> {
 
 impl Deref for WriteGrant<'_, '_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         // SAFETY: `grant_ptr` is valid for `len` bytes that only this producer may touch
         // until it publishes them; the grant borrows the producer mutably.
@@ -242,6 +248,7 @@ impl Deref for WriteGrant<'_, '_> {
 }
 
 impl DerefMut for WriteGrant<'_, '_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `deref`, and `&mut self` makes the slice unique.
         unsafe { core::slice::from_raw_parts_mut(self.prod.grant_ptr(&self.g), self.g.len as usize) }
@@ -256,6 +263,7 @@ impl<'a> FrameConsumer<'a> {
 
     /// The oldest frame, or `Ok(None)` if there is none. [`Error::PeerCorrupt`] if a
     /// record header or the producer's index is out of range.
+    #[inline]
     pub fn read(&mut self) -> Result<Option<ReadGrant<'_, 'a>>, Error> {
         Ok(self.read_raw()?.map(|r| ReadGrant { cons: self, r }))
     }
@@ -278,6 +286,7 @@ impl<'a> FrameConsumer<'a> {
         Ok(Some(n))
     }
 
+    #[inline]
     pub(crate) fn read_raw(&mut self) -> Result<Option<RawRead>, Error> {
         let max = self.c.cap / 2 - 4;
         let channel = self.c.channel;
@@ -330,11 +339,13 @@ impl<'a> FrameConsumer<'a> {
         Err(corrupt(SPLITCORE_FRAME_WRAP, max))
     }
 
+    #[inline]
     pub(crate) fn read_ptr(&self, r: &RawRead) -> *const u8 {
         // SAFETY: `pos + rec <= cap` was checked in `read_raw`.
         unsafe { self.data.add(r.pos as usize + 4) }
     }
 
+    #[inline]
     pub(crate) fn release_raw(&mut self, r: RawRead) {
         self.c.advance(r.rec);
     }
@@ -356,6 +367,7 @@ pub struct ReadGrant<'p, 'a> {
 
 impl ReadGrant<'_, '_> {
     /// Frees the frame's space for the producer.
+    #[inline]
     pub fn release(self) {
         self.cons.release_raw(self.r);
     }
@@ -363,6 +375,7 @@ impl ReadGrant<'_, '_> {
 
 impl Deref for ReadGrant<'_, '_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         // SAFETY: the record was validated to lie inside the data bytes and was published
         // (Acquire); the producer does not reuse it until we release it.

@@ -101,8 +101,7 @@ impl Cursor {
     }
 
     /// Reloads the consumer's index; returns the free space.
-    #[cold]
-    #[inline(never)]
+    #[inline]
     pub(crate) fn refresh_producer(&mut self) -> Result<u32, Error> {
         // SAFETY: `peer` is an index word of the validated body, valid for the claim.
         let tail = unsafe { atomic_u32(self.peer) }.load(Ordering::Acquire);
@@ -120,8 +119,7 @@ impl Cursor {
     }
 
     /// Reloads the producer's index; returns the number of available items/bytes.
-    #[cold]
-    #[inline(never)]
+    #[inline]
     pub(crate) fn refresh_consumer(&mut self) -> Result<u32, Error> {
         // SAFETY: as in `refresh_producer`.
         let head = unsafe { atomic_u32(self.peer) }.load(Ordering::Acquire);

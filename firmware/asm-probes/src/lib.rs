@@ -10,7 +10,10 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use splitcore_ipc::{FrameProducer, MailboxReader, MailboxWriter, RingConsumer, RingProducer};
 
-// Link the runtime (panic handler, trampoline, vectors).
+// Link the runtime (panic handler, trampoline, vectors); build the executive and the portable
+// HAL traits for the ESP32-S3 too.
+use splitcore_exec as _;
+use splitcore_hal as _;
 use splitcore_rt as _;
 
 /// `AtomicU32::load(Acquire)`: `l32i` + `memw` on Xtensa.

@@ -11,8 +11,10 @@ use crate::control;
 
 /// The fill pattern (the trampoline writes it over the whole stack at boot).
 pub const STACK_CANARY: u32 = 0xa5a5_a5a5;
-/// Bottom words that must keep the canary; one overwritten means the stack overflowed.
-const GUARD_WORDS: usize = 8;
+/// Bottom words (256 bytes) that must keep the canary; one overwritten means the stack came
+/// within 256 bytes of its end. A generous red zone: the deepest frames write their locals and
+/// window save areas well below their own stack pointer, so a narrow guard could be jumped.
+const GUARD_WORDS: usize = 64;
 
 const fn parse_size(text: &str) -> usize {
     let bytes = text.as_bytes();

@@ -25,6 +25,7 @@ const BREAK: u32 = 5;
 const PANIC: u32 = 6;
 const DOORBELL: u32 = 7;
 const LOG_FLOOD: u32 = 8;
+const STACK_OVERFLOW: u32 = 9;
 
 /// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
 /// load from unmapped space gives LoadProhibited).
@@ -111,6 +112,16 @@ fn doorbell_under_load() {
     }
 }
 
+/// Recurses until the stack pointer is within 160 bytes of the bottom of the runtime's stack:
+/// the deepest frames write into the 256-byte canary guard there (but nothing below the stack).
+#[inline(never)]
+fn eat_stack(lo: u32) -> u32 {
+    if splitcore_rt::stack_pointer() < lo + 160 {
+        return 1;
+    }
+    core::hint::black_box(eat_stack(lo)).wrapping_add(1)
+}
+
 #[inline(never)]
 fn fire(kind: u32) -> u32 {
     let words = [0u32; 4];
@@ -149,6 +160,12 @@ fn core1_main() {
     let scenario = SCENARIO.load(Ordering::Acquire);
     if scenario == DOORBELL {
         doorbell_under_load();
+        return;
+    }
+    if scenario == STACK_OVERFLOW {
+        let (lo, _) = splitcore_rt::stack_bounds();
+        DEEP_RESULT.store(eat_stack(lo), Ordering::Release);
+        splitcore_rt::heartbeat(); // checks the canary: this crashes with StackOverflow
         return;
     }
     if scenario == LOG_FLOOD {
@@ -388,6 +405,27 @@ fn panic_message_and_location() -> TestResult {
     Ok(())
 }
 
+fn stack_overflow_is_caught_by_the_canary() -> TestResult {
+    let crash = crash_of(STACK_OVERFLOW)?;
+    check_eq!(crash.reason, Reason::StackOverflow);
+    check_eq!(crash.message(), ("stack canary overwritten", false));
+    let size = control().stack_hi.load(Ordering::Relaxed) - control().stack_lo.load(Ordering::Relaxed);
+    let high_water = control().stack_high_water.load(Ordering::Relaxed);
+    check!(
+        high_water > size - 256,
+        "high-water mark {} of {} bytes: the guard was not reached",
+        high_water,
+        size
+    );
+    println!(
+        "    {} frames deep: guard words overwritten, high-water mark {} of {} bytes",
+        DEEP_RESULT.load(Ordering::Relaxed),
+        high_water,
+        size
+    );
+    Ok(())
+}
+
 fn runs_again_after_a_crash() -> TestResult {
     let seq = CrashRecord::decode(&control().crash_bytes()).map(|c| c.record.seq).unwrap_or(0);
     boots_runs_and_stops()?;
@@ -485,6 +523,10 @@ target_test_cases!(
     TestCase::core0("integer divide by zero -> EXCCAUSE 6", divide_by_zero),
     TestCase::core0("break -> debug exception record", break_instruction),
     TestCase::core0("panic -> message, location, backtrace", panic_message_and_location),
+    TestCase::core0(
+        "stack overflow -> canary check crashes with StackOverflow",
+        stack_overflow_is_caught_by_the_canary
+    ),
     TestCase::core0("runs again after a crash", runs_again_after_a_crash),
     TestCase::core0(
         "doorbell interrupts during deep recursion corrupt nothing",

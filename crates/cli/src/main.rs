@@ -1,0 +1,124 @@
+//! `splitcore`: the splitcore command line.
+//!
+//! `splitcore check <archive.a>` proves that core-1 code never touches flash and never
+//! overflows its stack (see the `splitcore-check` crate). Exit codes: 0 clean, 1 violations,
+//! 2 bad input.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use splitcore_check::annotations::parse_bytes;
+use splitcore_check::{check, render, Config};
+
+#[derive(Parser)]
+#[command(name = "splitcore", version, about = "Bare-metal Rust on the ESP32-S3's second core")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prove that core-1 code stays out of flash and within its stack.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The core-1 static archive (relocatable Xtensa ELF objects).
+    archive: PathBuf,
+    /// The final linked firmware ELF: also check where every reachable symbol was placed.
+    #[arg(long)]
+    elf: Option<PathBuf>,
+    /// Extra root symbol (repeatable); the runtime's roots are always included.
+    #[arg(long = "root", value_name = "SYM")]
+    roots: Vec<String>,
+    /// Symbol outside the archive that the IDF build places in IRAM (repeatable).
+    #[arg(long = "allow", value_name = "SYM")]
+    allow: Vec<String>,
+    /// File with allowed symbols, one per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    allow_file: Option<PathBuf>,
+    /// Stack annotations: `function_symbol max_depth_bytes` / `indirect <caller> -> <callee|bytes>`.
+    #[arg(long, value_name = "FILE")]
+    annotations: Option<PathBuf>,
+    /// Core-1 stack size in bytes (SPLITCORE_STACK_SIZE).
+    #[arg(long, value_name = "BYTES", default_value = "16384", value_parser = bytes)]
+    stack_size: u64,
+    /// IRAM budget in bytes.
+    #[arg(long, value_name = "BYTES", value_parser = bytes)]
+    iram_budget: Option<u64>,
+    /// DRAM budget in bytes.
+    #[arg(long, value_name = "BYTES", value_parser = bytes)]
+    dram_budget: Option<u64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Run the analysis this many times and print the time of each run (benchmarking).
+    #[arg(long, value_name = "N", hide = true)]
+    bench_iterations: Option<u32>,
+}
+
+fn bytes(s: &str) -> Result<u64, String> {
+    parse_bytes(s).ok_or_else(|| format!("`{s}` is not a byte count (e.g. 16384, 16k, 0x4000)"))
+}
+
+fn main() -> ExitCode {
+    splitcore_build::wrapper::run_if_requested();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => run_check(args),
+    }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let mut config = Config::new(&args.archive);
+    config.elf = args.elf;
+    config.roots = args.roots;
+    config.allow = args.allow;
+    config.stack_size = Some(args.stack_size);
+    config.iram_budget = args.iram_budget;
+    config.dram_budget = args.dram_budget;
+    let loaded = (|| {
+        if let Some(f) = &args.allow_file {
+            config.add_allow_file(f)?;
+        }
+        if let Some(f) = &args.annotations {
+            config.add_annotation_file(f)?;
+        }
+        Ok::<_, splitcore_check::InputError>(())
+    })();
+    if let Err(e) = loaded {
+        eprintln!("splitcore check: error: {e}");
+        return ExitCode::from(2);
+    }
+    if let Some(n) = args.bench_iterations {
+        for i in 0..n {
+            match check(&config) {
+                Ok(r) => println!("run {:>3}: {:.2} ms", i + 1, r.elapsed_ms),
+                Err(e) => {
+                    eprintln!("splitcore check: error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    match check(&config) {
+        Ok(report) => {
+            let text = if args.json {
+                format!("{}\n", report.to_json())
+            } else {
+                render(&report, std::io::stdout().is_terminal())
+            };
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::from(report.exit_code() as u8)
+        }
+        Err(e) => {
+            eprintln!("splitcore check: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
