@@ -242,7 +242,40 @@ fn icount_figures() -> Result<Vec<String>> {
 /// `cargo xtask demo`.
 pub fn demo() -> Result<()> {
     setup::setup(false)?;
-    run_qemu_program("qemu-demo", &RunOptions { timeout: Duration::from_secs(60), ..RunOptions::default() })
+    demo_and_decode()
+}
+
+/// Runs the demo, then has the host tool decode the crash record core 1 left, with the
+/// backtrace resolved to function names from the demo's ELF.
+pub fn demo_and_decode() -> Result<()> {
+    let package = "qemu-demo";
+    let outcome =
+        build_and_run(package, &RunOptions { timeout: Duration::from_secs(60), ..RunOptions::default() })?;
+    ensure!(outcome.verdict.is_pass(), "{package}: {}", outcome.verdict);
+    let hex = outcome
+        .output
+        .lines()
+        .find_map(|l| {
+            l.split_once("crash record (hex, for `splitcore decode`): ").map(|(_, h)| h.trim().to_owned())
+        })
+        .context("the demo printed no crash record")?;
+    let elf = qemu::Board::new(&root()).out_dir.join(format!("{package}.elf"));
+    println!("\nhost: splitcore decode --elf {} --hex <the record core 1 left>", elf.display());
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["run", "--quiet", "-p", "splitcore", "--", "decode", "--hex", &hex, "--elf"])
+        .arg(&elf)
+        .current_dir(root())
+        .output()
+        .context("running splitcore decode")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    print!("{text}");
+    ensure!(output.status.success(), "splitcore decode failed: {}", String::from_utf8_lossy(&output.stderr));
+    // The control loop is inlined into the `entry!` function, `splitcore_user_main`.
+    for frame in ["in core::panicking::panic_const::panic_const_div_by_zero+", "in splitcore_user_main+"] {
+        ensure!(text.contains(frame), "the symbolised backtrace has no frame `{frame}`");
+    }
+    println!("host: the backtrace names the division that panicked and the core-1 user function");
+    Ok(())
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
@@ -428,6 +461,7 @@ pub fn test_all() -> Result<()> {
             check_core1_archive,
         )?;
         step("qemu tests", &mut timings, qemu_tests)?;
+        step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();
     println!("\n=== timings ===");

@@ -2,7 +2,10 @@
 //!
 //! `splitcore check <archive.a>` proves that core-1 code never touches flash and never
 //! overflows its stack (see the `splitcore-check` crate). Exit codes: 0 clean, 1 violations,
-//! 2 bad input.
+//! 2 bad input. `splitcore decode --hex <record> [--elf firmware.elf]` prints a core-1 crash
+//! record like ESP-IDF's panic output, with the backtrace resolved to function names.
+
+mod decode;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,6 +26,15 @@ struct Cli {
 enum Command {
     /// Prove that core-1 code stays out of flash and within its stack.
     Check(CheckArgs),
+    /// Print a core-1 crash record (hex bytes), with the backtrace symbolised from the ELF.
+    Decode {
+        /// The record's bytes as hex (as core 0 or the demo prints them).
+        #[arg(long)]
+        hex: String,
+        /// The linked firmware ELF, for function names.
+        #[arg(long)]
+        elf: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -70,6 +82,30 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Decode { hex, elf } => run_decode(&hex, elf.as_deref()),
+    }
+}
+
+fn run_decode(hex: &str, elf: Option<&std::path::Path>) -> ExitCode {
+    let result = (|| -> anyhow::Result<String> {
+        let crash = decode::decode_hex(hex)?;
+        let symbols = match elf {
+            Some(path) => Some(decode::Symbols::from_elf(
+                &std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?,
+            )?),
+            None => None,
+        };
+        Ok(decode::render(&crash, symbols.as_ref()))
+    })();
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("splitcore decode: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -108,6 +108,15 @@ extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
 
 // ---- core 0 -------------------------------------------------------------------------------------
 
+/// Bytes as lowercase hex.
+struct Hex<'b>(&'b [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
 static FAILURES: AtomicU32 = AtomicU32::new(0);
 static PASSES: AtomicU32 = AtomicU32::new(0);
 
@@ -237,6 +246,7 @@ pub extern "C" fn board_main() -> ! {
         Ok(crash) => {
             println!("core 0: crash report from core 1, printed the way ESP-IDF prints its own:\n");
             println!("{}", crash);
+            println!("crash record (hex, for `splitcore decode`): {}", Hex(&control().crash_bytes()));
             expect(
                 crash.reason == Reason::Panic && crash.message().0 == "attempt to divide by zero",
                 "the crash record holds the panic message",
