@@ -36,6 +36,7 @@ fn stack_size() -> usize {
 
 fn main() {
     println!("cargo:rerun-if-changed=asm/core1.S");
+    println!("cargo:rerun-if-changed=asm/window_vectors.inc");
     println!("cargo:rerun-if-env-changed=SPLITCORE_STACK_SIZE");
     println!("cargo:rustc-env=SPLITCORE_STACK_SIZE={}", stack_size());
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() != Ok("xtensa") {
@@ -47,9 +48,12 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_QEMU").is_some() {
         args.extend(["--defsym".into(), "SPLITCORE_QEMU=1".into()]);
     }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("asm/core1.S");
+    let asm_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("asm");
+    let source = asm_dir.join("core1.S");
     let status = Command::new(&assembler)
         .args(&args)
+        .arg("-I")
+        .arg(&asm_dir)
         .arg(&source)
         .arg("-o")
         .arg(&object)

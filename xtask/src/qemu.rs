@@ -204,6 +204,8 @@ pub struct Board {
     pub start: PathBuf,
     /// `firmware/qemu-board/link.x`.
     pub link_script: PathBuf,
+    /// Where `start.S` finds its `.include`d files (the runtime's window handlers).
+    pub include_dir: PathBuf,
     /// Where objects and ELFs go.
     pub out_dir: PathBuf,
 }
@@ -214,6 +216,7 @@ impl Board {
         Board {
             start: root.join("firmware/qemu-board/start.S"),
             link_script: root.join("firmware/qemu-board/link.x"),
+            include_dir: root.join("firmware/runtime/asm"),
             out_dir: root.join("firmware/target/qemu-board"),
         }
     }
@@ -222,7 +225,7 @@ impl Board {
     pub fn link(&self, archive: &Path, name: &str) -> Result<PathBuf> {
         std::fs::create_dir_all(&self.out_dir)?;
         let start = self.out_dir.join("start.o");
-        LlvmTools::discover()?.assemble(&self.start, &start)?;
+        LlvmTools::discover()?.assemble_with_includes(&self.start, &start, &[&self.include_dir])?;
         let elf = self.out_dir.join(format!("{name}.elf"));
         let ld = find_tool("XTENSA_LD", "xtensa-lx106-elf-ld")?;
         let output = Command::new(&ld)

@@ -92,8 +92,14 @@ impl LlvmTools {
 
     /// Assembles `source` (GNU-as syntax, `.S` files are not preprocessed) into `object`.
     pub fn assemble(&self, source: &Path, object: &Path) -> Result<()> {
+        self.assemble_with_includes(source, object, &[])
+    }
+
+    /// Like [`assemble`](Self::assemble), searching `includes` for `.include` files.
+    pub fn assemble_with_includes(&self, source: &Path, object: &Path, includes: &[&Path]) -> Result<()> {
         let status = Command::new(&self.mc)
             .args(["--triple=xtensa", "-mcpu=esp32", "-mattr=+fp", "-filetype=obj"])
+            .args(includes.iter().flat_map(|dir| [std::ffi::OsStr::new("-I"), dir.as_os_str()]))
             .arg(source)
             .arg("-o")
             .arg(object)

@@ -45,71 +45,7 @@
 	# IF_SIZE = 96              # 88 bytes used, rounded up to 16
 	# IF_ALLOC = IF_SIZE + 16   # plus the 16 protected bytes
 
-	.macro WINDOW_VECTORS
-	s32e a0, a5, -16          # 0x000 WindowOverflow4
-	s32e a1, a5, -12
-	s32e a2, a5, -8
-	s32e a3, a5, -4
-	rfwo
-	.org 0x40                 # 0x040 WindowUnderflow4
-	l32e a0, a5, -16
-	l32e a1, a5, -12
-	l32e a2, a5, -8
-	l32e a3, a5, -4
-	rfwu
-	.org 0x80                 # 0x080 WindowOverflow8
-	s32e a0, a9, -16
-	l32e a0, a1, -12
-	s32e a1, a9, -12
-	s32e a2, a9, -8
-	s32e a3, a9, -4
-	s32e a4, a0, -32
-	s32e a5, a0, -28
-	s32e a6, a0, -24
-	s32e a7, a0, -20
-	rfwo
-	.org 0xc0                 # 0x0c0 WindowUnderflow8
-	l32e a1, a9, -12
-	l32e a0, a9, -16
-	l32e a7, a1, -12
-	l32e a2, a9, -8
-	l32e a4, a7, -32
-	l32e a3, a9, -4
-	l32e a5, a7, -28
-	l32e a6, a7, -24
-	l32e a7, a7, -20
-	rfwu
-	.org 0x100                # 0x100 WindowOverflow12
-	s32e a0, a13, -16
-	l32e a0, a1, -12
-	s32e a1, a13, -12
-	s32e a2, a13, -8
-	s32e a3, a13, -4
-	s32e a4, a0, -48
-	s32e a5, a0, -44
-	s32e a6, a0, -40
-	s32e a7, a0, -36
-	s32e a8, a0, -32
-	s32e a9, a0, -28
-	s32e a10, a0, -24
-	s32e a11, a0, -20
-	rfwo
-	.org 0x140                # 0x140 WindowUnderflow12
-	l32e a1, a13, -12
-	l32e a0, a13, -16
-	l32e a11, a1, -12
-	l32e a2, a13, -8
-	l32e a4, a11, -48
-	l32e a8, a11, -32
-	l32e a3, a13, -4
-	l32e a5, a11, -44
-	l32e a6, a11, -40
-	l32e a7, a11, -36
-	l32e a9, a11, -28
-	l32e a10, a11, -24
-	l32e a11, a11, -20
-	rfwu
-	.endm
+	.include "window_vectors.inc"
 
 	.macro CRASH_VECTOR reason
 	wsr a0, excsave1
