@@ -284,3 +284,59 @@ fn json_output_parses() {
     assert_eq!(v["stack"]["main"][0]["bytes"], 32 + 48 + 64);
     assert_eq!(v["violations"].as_array().unwrap().len(), 0);
 }
+
+fn run_with_elf(elf: &[u8]) -> Result<Report, InputError> {
+    check_bytes(&archive(&clean_members()), "fixture.a", Some(("firmware.elf", elf)), &cfg())
+}
+
+const IRAM: u64 = 0x4037_8000;
+const DRAM: u64 = 0x3fc9_0000;
+
+#[test]
+fn linked_elf_all_in_internal_ram_is_clean() {
+    let elf = linked_elf(&[(ENTRY, IRAM), ("work", IRAM + 0x40), ("leaf", IRAM + 0x80), ("BUF", DRAM)]);
+    let r = run_with_elf(&elf).unwrap();
+    let e = r.elf.as_ref().expect("an ELF report");
+    assert!(e.violations.is_empty(), "{:?}", e.violations);
+    assert_eq!((e.checked, e.missing), (4, 0));
+    assert_eq!(r.exit_code(), 0, "{:?}", r.violations);
+}
+
+#[test]
+fn linked_elf_flash_placement_names_symbol_region_and_chain() {
+    // `leaf` landed in flash-mapped IROM (a linker fragment that missed it), `BUF` in DROM.
+    let elf =
+        linked_elf(&[(ENTRY, IRAM), ("work", IRAM + 0x40), ("leaf", 0x4200_1234), ("BUF", 0x3c01_0000)]);
+    let r = run_with_elf(&elf).unwrap();
+    let e = r.elf.as_ref().unwrap();
+    let mut found: Vec<(&str, u64, &str)> =
+        e.violations.iter().map(|v| (v.symbol.as_str(), v.address, v.region)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [("BUF", 0x3c01_0000, "flash-mapped DROM"), ("leaf", 0x4200_1234, "flash-mapped IROM")]
+    );
+    let leaf = e.violations.iter().find(|v| v.symbol == "leaf").unwrap();
+    assert_eq!(leaf.chain.first().map(String::as_str), Some(ENTRY), "{:?}", leaf.chain);
+    assert_eq!(leaf.chain.last().map(String::as_str), Some("leaf"), "{:?}", leaf.chain);
+    assert_eq!(r.exit_code(), 1);
+    let text = splitcore_check::render(&r, false);
+    assert!(text.contains("0x42001234"), "{text}");
+}
+
+#[test]
+fn linked_elf_symbols_not_in_the_elf_are_counted_not_flagged() {
+    // The linker garbage-collected or inlined `leaf`: nothing to place, nothing to flag.
+    let elf = linked_elf(&[(ENTRY, IRAM), ("work", IRAM + 0x40), ("BUF", DRAM)]);
+    let e = run_with_elf(&elf).unwrap().elf.unwrap();
+    assert_eq!((e.checked, e.missing, e.violations.len()), (3, 1, 0));
+}
+
+#[test]
+fn linked_elf_must_be_an_executable() {
+    // A relocatable object passed as the firmware ELF is a clear error naming the file.
+    let relocatable = xtensa_object(&[func(ENTRY, 32, vec![])], &[]);
+    let err = run_with_elf(&relocatable).unwrap_err();
+    assert_eq!(err.file, "firmware.elf");
+    assert!(!err.message.is_empty());
+}

@@ -8,15 +8,27 @@ use std::process::Command;
 use splitcore_check::stack::Unbounded;
 use splitcore_check::{check, entry_frames, render, Annotations, Config};
 
-fn archive() -> Option<PathBuf> {
+/// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...). Absent unless
+/// the firmware was built; `cargo xtask test` builds it first and sets
+/// `SPLITCORE_REAL_ARCHIVES=required`, which turns an absent archive into a failure.
+fn built_archive(lib: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/target/xtensa-esp32s3-none-elf/release/libasm_probes.a");
+        .join("../../firmware/target/xtensa-esp32s3-none-elf/release")
+        .join(format!("lib{lib}.a"));
     if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("note: {} is absent (run `cargo xtask build -p asm-probes`): test skipped", p.display());
-        None
+        return Some(p);
     }
+    assert!(
+        std::env::var("SPLITCORE_REAL_ARCHIVES").as_deref() != Ok("required"),
+        "{} is absent although SPLITCORE_REAL_ARCHIVES=required",
+        p.display()
+    );
+    eprintln!("note: {} is absent (run `cargo xtask build`): test skipped", p.display());
+    None
+}
+
+fn archive() -> Option<PathBuf> {
+    built_archive("asm_probes")
 }
 
 #[test]
@@ -109,4 +121,48 @@ fn entry_frames_match_llvm_objdump() {
     }
     println!("ENTRY frames: {matched} functions compared with llvm-objdump-22, {with_entry} with ENTRY");
     assert!(matched > 1000 && with_entry > 1000, "{matched} / {with_entry}");
+}
+
+/// `firmware/check-bad`: a FreeRTOS call, recursion and a 20 000-byte frame, each named.
+#[test]
+fn deliberately_bad_example_is_rejected_with_each_finding() {
+    let Some(path) = built_archive("check_bad") else { return };
+    let report = check(&Config::new(&path)).expect("the archive loads");
+    println!("{}", render(&report, false));
+    assert_eq!(report.exit_code(), 1);
+    // 1. The FreeRTOS call, with the chain from the entry.
+    let flash = report.flash.iter().find(|f| f.symbol == "vTaskDelay").expect("vTaskDelay reported");
+    assert_eq!(flash.chain.first().map(String::as_str), Some("splitcore_core1_entry"), "{:?}", flash.chain);
+    // (`main` is inlined into the `entry!` wrapper.)
+    assert!(flash.chain.iter().any(|f| f == "splitcore_user_main"), "{:?}", flash.chain);
+    assert!(report.violations.iter().any(|v| v.contains("vTaskDelay")), "{:?}", report.violations);
+    // 2. The recursion, named as a cycle.
+    assert!(
+        report.stack.unbounded.iter().any(|u| matches!(u, Unbounded::Recursion { cycle }
+            if cycle.iter().all(|f| f.contains("check_bad::fibonacci")))),
+        "{:?}",
+        report.stack.unbounded
+    );
+    assert_eq!(report.stack.total, None);
+
+    // 3. Once the recursion is bounded by an annotation, the 20 000-byte frame alone breaks the
+    // 16 KiB stack, and the worst path runs through it.
+    let mut config = Config::new(&path);
+    config.stack_size = Some(16 * 1024);
+    // The runtime's own annotations (panic path, empty handler table) plus the recursion's.
+    let runtime = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/asm-probes.annotations"),
+    )
+    .unwrap();
+    config.annotations = Annotations::parse(&format!("{runtime}\ncheck_bad::fibonacci 1024\n")).unwrap();
+    let report = check(&config).unwrap();
+    let total = report.stack.total.expect("bounded with the annotation");
+    assert!(total > 20_000, "{total}");
+    let worst = report.stack.main.iter().max_by_key(|b| b.bytes).unwrap();
+    assert!(worst.path.iter().any(|(f, _)| f.contains("check_bad::moving_average")), "{:?}", worst.path);
+    assert!(
+        report.violations.iter().any(|v| v.contains("stack") && v.contains("16384")),
+        "{:?}",
+        report.violations
+    );
 }

@@ -176,3 +176,25 @@ pub fn temp_file(bytes: &[u8], suffix: &str) -> tempfile::NamedTempFile {
     std::fs::write(f.path(), bytes).unwrap();
     f
 }
+
+/// A linked-firmware stand-in: an Xtensa ELF of type `ET_EXEC` whose symbol table places each
+/// `(name, address)` absolutely, as the final IDF link would.
+pub fn linked_elf(placements: &[(&'static str, u64)]) -> Vec<u8> {
+    let mut obj = Object::new(BinaryFormat::Elf, Architecture::Xtensa, Endianness::Little);
+    for &(name, address) in placements {
+        obj.add_symbol(Symbol {
+            name: name.as_bytes().to_vec(),
+            value: address,
+            size: 4,
+            kind: SymbolKind::Text,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: SymbolSection::Absolute,
+            flags: SymbolFlags::None,
+        });
+    }
+    let mut bytes = obj.write().unwrap();
+    // `object` writes relocatable files; e_type (offset 16, little-endian) says executable.
+    bytes[16..18].copy_from_slice(&object::elf::ET_EXEC.to_le_bytes());
+    bytes
+}
