@@ -465,6 +465,22 @@ _splitcore_irq_frame:             # (pending): owns the save area, calls the Rus
 	FN splitcore_waiti0               # sleep until an interrupt
 	waiti 0
 	retw
+	FN splitcore_set_ccompare0        # (at): arm timer 0; the write also clears its interrupt
+	wsr a2, ccompare0
+	esync
+	retw
+	FN splitcore_sleep_until          # (deadline) -> 1 if it slept: WAITI unless CCOUNT passed
+	rsil a3, 15                       # mask first: an interrupt between the check and WAITI
+	rsr a4, ccount                    # stays pending and ends the WAITI at once
+	sub a4, a2, a4                    # deadline - now, as a signed distance
+	movi a5, 0
+	blti a4, 1, 1f                    # already reached: do not sleep
+	waiti 0                           # INTLEVEL 0 and sleep; the handler runs, then we resume
+	movi a5, 1
+1:	wsr a3, ps
+	rsync
+	mov a2, a5
+	retw
 .ifdef SPLITCORE_QEMU
 	FN splitcore_qemu_er_write        # (address, value): WER, the xtfpga MX interrupt distributor
 	.byte 0x30, 0x72, 0x40            # wer a3, a2

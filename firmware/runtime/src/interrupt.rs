@@ -64,6 +64,13 @@ pub fn set_handler(cpu_interrupt: u8, handler: fn()) -> Result<(), InterruptErro
     Ok(())
 }
 
+/// Installs the runtime's own handler for an internal interrupt (the CCOMPARE timers), which
+/// needs no routing; the caller owns that interrupt exclusively.
+pub(crate) fn set_internal_handler(cpu_interrupt: u8, handler: fn()) {
+    HANDLERS[cpu_interrupt as usize].store(handler as usize, Ordering::Release);
+    cpu::intenable_modify(1 << cpu_interrupt, 0);
+}
+
 /// Disables a CPU interrupt and removes its handler.
 pub fn remove_handler(cpu_interrupt: u8) {
     if cpu_interrupt < 32 {

@@ -31,6 +31,7 @@ pub mod doorbell;
 pub mod interrupt;
 pub mod log;
 mod stack;
+pub mod timer;
 
 use core::sync::atomic::{AtomicU32, Ordering};
 

@@ -26,6 +26,7 @@ const PANIC: u32 = 6;
 const DOORBELL: u32 = 7;
 const LOG_FLOOD: u32 = 8;
 const STACK_OVERFLOW: u32 = 9;
+const TICKS: u32 = 10;
 
 /// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
 /// load from unmapped space gives LoadProhibited).
@@ -41,6 +42,10 @@ static HOOK_CALLS: AtomicU32 = AtomicU32::new(0);
 static CORE1_READY: AtomicU32 = AtomicU32::new(0);
 static MISMATCHES: AtomicU32 = AtomicU32::new(0);
 static ROUNDS: AtomicU32 = AtomicU32::new(0);
+/// The TICKS scenario's results: the 1 kHz task's releases, missed releases, re-arms and
+/// overruns, the run's length in CCOUNT ticks, the 100 Hz task's releases, and the last release
+/// count seen by the 100 Hz task after its overrunning pass.
+static TICK_RESULTS: [AtomicU32; 7] = [const { AtomicU32::new(0) }; 7];
 
 extern "C" {
     fn splitcore_trigger_illegal();
@@ -154,12 +159,78 @@ fn chain(levels: u32, kind: u32) -> u32 {
     core::hint::black_box(chain(levels - 1, kind)).wrapping_add(levels)
 }
 
+/// The executive on CCOUNT with CCOMPARE0 sleeps: a 1 kHz task and a 100 Hz task whose fifth
+/// release busy-waits 3.5 ms, so the 1 kHz task's deadlines pass unserved and must be re-armed
+/// from "now" (a CCOMPARE armed in the past would not fire for 2^32 cycles: 107 s here).
+fn tick_driven_executive() {
+    use core::cell::Cell;
+    use splitcore_exec::{every, Executive, Hz, TimeSource};
+    use splitcore_rt::timer::{CycleClock, QEMU_CCOUNT_HZ};
+
+    let Ok(clock) = CycleClock::take(QEMU_CCOUNT_HZ) else { return };
+    let slow_runs = Cell::new(0u32);
+    let fast_runs = Cell::new(0u32);
+    let fast_after_overrun = Cell::new(0u32);
+    let start = clock.now();
+    let mut exec = match Executive::new(
+        &clock,
+        (
+            every(Hz(1_000), || {
+                fast_runs.set(fast_runs.get() + 1);
+                if slow_runs.get() > 5 {
+                    fast_after_overrun.set(fast_after_overrun.get() + 1);
+                }
+            }),
+            every(Hz(100), || {
+                slow_runs.set(slow_runs.get() + 1);
+                if slow_runs.get() == 5 {
+                    let t = splitcore_rt::ccount();
+                    while splitcore_rt::ccount().wrapping_sub(t) < QEMU_CCOUNT_HZ / 1000 * 7 / 2 {}
+                }
+            }),
+        ),
+    ) {
+        Ok(exec) => exec,
+        Err(_) => return,
+    };
+    CORE1_READY.store(1, Ordering::Release);
+    exec.run_polling(splitcore_rt::stop_requested);
+    let end = clock.now();
+    let fast = *exec.stats(0);
+    let slow_releases = exec.stats(1).releases;
+    drop(exec);
+    for (slot, value) in TICK_RESULTS.iter().zip([
+        fast.releases,
+        fast.missed_releases,
+        fast.rearms,
+        fast.overruns,
+        end.wrapping_sub(start),
+        slow_releases,
+        fast_after_overrun.get(),
+    ]) {
+        slot.store(value, Ordering::Relaxed);
+    }
+    check_fast_runs(fast_runs.get(), fast.releases);
+    clock.release();
+}
+
+/// The task body ran exactly once per recorded release.
+fn check_fast_runs(runs: u32, releases: u32) {
+    if runs != releases {
+        MISMATCHES.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 fn core1_main() {
     CORE1_ID.store(splitcore_rt::core_id(), Ordering::Relaxed);
     CORE1_SP.store(splitcore_rt::stack_pointer(), Ordering::Relaxed);
     let scenario = SCENARIO.load(Ordering::Acquire);
     if scenario == DOORBELL {
         doorbell_under_load();
+        return;
+    }
+    if scenario == TICKS {
+        tick_driven_executive();
         return;
     }
     if scenario == STACK_OVERFLOW {
@@ -502,6 +573,62 @@ fn log_flood_drops_and_counts_never_blocks() -> TestResult {
     Ok(())
 }
 
+fn tick_driven_executive_sleeps_and_never_drifts() -> TestResult {
+    use splitcore_rt::timer::CycleClock;
+    CORE1_READY.store(0, Ordering::Relaxed);
+    MISMATCHES.store(0, Ordering::Relaxed);
+    let (sleeps, interrupts) = (CycleClock::sleeps(), CycleClock::interrupts());
+    let spurious = splitcore_rt::interrupt::spurious_count();
+    boot(TICKS, PROTOCOL_VERSION)?;
+    wait_for("core 1 to start its executive", || CORE1_READY.load(Ordering::Acquire) != 0)?;
+    let t = board::ccount();
+    while board::ccount().wrapping_sub(t) < 12_000_000 {} // 300 ms
+    control().stop_request.store(1, Ordering::Release);
+    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    let [releases, missed, rearms, overruns, elapsed, slow, after] =
+        TICK_RESULTS.each_ref().map(|v| v.load(Ordering::Relaxed));
+    let (sleeps, interrupts) = (CycleClock::sleeps() - sleeps, CycleClock::interrupts() - interrupts);
+    println!(
+        "    1 kHz task: {} releases, {} missed, {} re-arms in {} ms; {} sleeps, {} timer interrupts",
+        releases,
+        missed,
+        rearms,
+        elapsed / 40_000,
+        sleeps,
+        interrupts
+    );
+    check!(elapsed > 40_000 * 100, "the executive ran only {} ticks", elapsed);
+    // No drift: every period of the run is a release or a counted miss, except that each
+    // re-arm from "now" drops the fraction of a period it was late by (at most one period).
+    // The last period may be in progress when the stop request is seen.
+    let periods = elapsed / 40_000;
+    check!(
+        releases + missed + rearms >= periods && releases + missed <= periods + 1,
+        "{} releases + {} missed ({} re-arms) for {} whole periods",
+        releases,
+        missed,
+        rearms,
+        periods
+    );
+    // The 3.5 ms busy-wait (from the release at 40 ms) left the deadlines at 41 and 42 ms
+    // unserved: they are counted as missed, the schedule is re-armed from "now", and it goes
+    // on (no wait for a CCOMPARE match 2^32 cycles away).
+    check!(missed >= 2 && rearms >= 1, "{} missed, {} re-arms", missed, rearms);
+    check!(after > 50, "only {} releases after the overrun", after);
+    check!(slow >= 10, "100 Hz task: {} releases", slow);
+    check_eq!(overruns, 0);
+    // Between releases core 1 slept in WAITI and the timer interrupt woke it.
+    check!(
+        sleeps * 2 > releases && interrupts * 2 > releases,
+        "{} sleeps, {} interrupts",
+        sleeps,
+        interrupts
+    );
+    check_eq!(MISMATCHES.load(Ordering::Relaxed), 0);
+    check_eq!(splitcore_rt::interrupt::spurious_count(), spurious);
+    Ok(())
+}
+
 fn version_mismatch_parks_core1() -> TestResult {
     boot(RUN, 2 << 16)?;
     status_of(Status::Incompatible)?;
@@ -537,4 +664,8 @@ target_test_cases!(
         log_flood_drops_and_counts_never_blocks
     ),
     TestCase::core0("protocol version mismatch -> Incompatible, core 1 parked", version_mismatch_parks_core1),
+    TestCase::core0(
+        "executive on CCOUNT sleeps on CCOMPARE0, no drift, re-arms after missed deadlines",
+        tick_driven_executive_sleeps_and_never_drifts
+    ),
 );
