@@ -156,7 +156,9 @@ fn plan() -> Vec<PlannedRun> {
         // -M sim has no inter-core interrupt (the doorbell test is skipped there); -M kc705 has
         // no faulting unmapped address (that test is skipped there): together they cover all.
         planned("qemu-runtime", sim.clone(), passes_with_one_skip),
-        planned("qemu-runtime", kc705, passes_with_one_skip),
+        planned("qemu-runtime", kc705.clone(), passes_with_one_skip),
+        planned("qemu-core0", sim.clone(), passes_without_skips),
+        planned("qemu-core0", kc705.clone(), passes_without_skips),
         planned("qemu-demo", sim.clone(), passes_without_skips),
         planned("qemu-ipc", sim.clone(), passes_with_one_skip),
         planned("qemu-ipc", icount_one_core.clone(), passes_with_core1_tests_skipped),

@@ -283,7 +283,7 @@ mod platform {
                 regs: crate::hw::HwRegs,
                 control: control()?,
                 log: Some(LogRegion { mem, layout: &LOG_LAYOUT, channel: LOG }),
-                entry: splitcore_core1_entry as usize as u32,
+                entry: splitcore_core1_entry as unsafe extern "C" fn() as usize as u32,
             })
         }
 

@@ -145,6 +145,13 @@ pub fn boot_core1(entry: unsafe extern "C" fn()) {
     unsafe { board_release_core1() };
 }
 
+/// Changes the address the ROM stand-in enters after the next [`reset_core1`] (the stand-in
+/// for writing SYSTEM_CORE_1_CONTROL_1_REG while core 1 is held).
+pub fn set_core1_boot_addr(addr: u32) {
+    // SAFETY: `board_boot_addr` is a word in the board's .data, polled by the ROM stand-in.
+    unsafe { board_boot_addr.store(addr, Ordering::Release) };
+}
+
 /// The board's stand-in for resetting core 1 (QEMU cannot reset one core): a core parked by the
 /// runtime (`splitcore-rt` with its `qemu` feature) starts over from the reset vector, through
 /// the ROM stand-in, to the boot address.
