@@ -162,6 +162,7 @@ fn plan() -> Vec<PlannedRun> {
         planned("qemu-demo", sim.clone(), passes_without_skips),
         planned("qemu-ipc", sim.clone(), passes_with_one_skip),
         planned("qemu-ipc", icount_one_core.clone(), passes_with_core1_tests_skipped),
+        planned("qemu-exec", icount_one_core.clone(), passes_without_skips),
         planned("qemu-runner-selftest", scenario(0), selftest_failed_check),
         planned("qemu-runner-selftest", scenario(1), selftest_illegal_instruction),
         planned("qemu-runner-selftest", scenario(2), selftest_core1_panic),
@@ -225,19 +226,24 @@ pub fn asm_report(check: bool) -> Result<()> {
 /// Runs the `-icount` measurements (one emulated core, exactly repeatable) and returns the
 /// lines they print (`icount: ...`).
 fn icount_figures() -> Result<Vec<String>> {
-    let package = "qemu-ipc";
-    let build = build(TargetSpec::QemuDe233, &[package])?;
-    let elf = qemu::Board::new(&root()).link(build.archive(package)?, package)?;
-    let options = RunOptions { cpus: 1, icount: true, echo: false, ..RunOptions::default() };
-    let outcome = qemu::run(&elf, &options)?;
-    ensure!(outcome.verdict.is_pass(), "{package} under -icount: {}", outcome.verdict);
-    let figures: Vec<String> = outcome
-        .output
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("icount: "))
-        .map(|l| format!("{package}: {l}"))
-        .collect();
-    ensure!(!figures.is_empty(), "{package} printed no `icount:` figure");
+    let packages = ["qemu-ipc", "qemu-exec"];
+    let build = build(TargetSpec::QemuDe233, &packages)?;
+    let mut figures = Vec::new();
+    for package in packages {
+        let elf = qemu::Board::new(&root()).link(build.archive(package)?, package)?;
+        let options = RunOptions { cpus: 1, icount: true, echo: false, ..RunOptions::default() };
+        let outcome = qemu::run(&elf, &options)?;
+        ensure!(outcome.verdict.is_pass(), "{package} under -icount: {}", outcome.verdict);
+        let before = figures.len();
+        figures.extend(
+            outcome
+                .output
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("icount: "))
+                .map(|l| format!("{package}: {l}")),
+        );
+        ensure!(figures.len() > before, "{package} printed no `icount:` figure");
+    }
     Ok(figures)
 }
 
