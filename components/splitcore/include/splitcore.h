@@ -332,5 +332,9 @@ void splitcore_ring_core1(void);
 
 #endif  /* SPLITCORE_H */
 
-/* Layout checks, generated from the Rust definitions. */
+/* Layout checks, generated from the Rust definitions (C11 and C++11). */
+#ifdef __cplusplus
+static_assert(sizeof(splitcore_config_t) == 32, "splitcore_config_t size");
+#else
 _Static_assert(sizeof(splitcore_config_t) == 32, "splitcore_config_t size");
+#endif

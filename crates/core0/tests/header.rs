@@ -22,8 +22,12 @@ fn generate() -> String {
         documentation: true,
         style: cbindgen::Style::Type,
         trailer: Some(format!(
-            "/* Layout checks, generated from the Rust definitions. */\n\
-             _Static_assert(sizeof(splitcore_config_t) == {}, \"splitcore_config_t size\");\n",
+            "/* Layout checks, generated from the Rust definitions (C11 and C++11). */\n\
+             #ifdef __cplusplus\n\
+             static_assert(sizeof(splitcore_config_t) == {0}, \"splitcore_config_t size\");\n\
+             #else\n\
+             _Static_assert(sizeof(splitcore_config_t) == {0}, \"splitcore_config_t size\");\n\
+             #endif\n",
             std::mem::size_of::<SplitcoreConfig>()
         )),
         ..Default::default()
@@ -56,4 +60,27 @@ fn header_is_up_to_date() {
         committed == fresh,
         "components/splitcore/include/splitcore.h is stale; run SPLITCORE_BLESS=1 cargo test -p splitcore-core0 --test header"
     );
+}
+
+/// The header is usable from C11 and from C++ (ESP-IDF components are often C++).
+#[test]
+fn header_compiles_as_c11_and_cpp17() {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../components/splitcore/include");
+    let dir = std::env::temp_dir().join(format!("splitcore-core0-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (compiler, std, ext) in [("gcc", "-std=c11", "c"), ("g++", "-std=c++17", "cpp")] {
+        let src = dir.join(format!("use.{ext}"));
+        std::fs::write(
+            &src,
+            "#include \"splitcore.h\"\nint main(void) { return (int)sizeof(splitcore_config_t) == 0; }\n",
+        )
+        .unwrap();
+        let out = std::process::Command::new(compiler)
+            .args([std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-I"])
+            .arg(&include)
+            .arg(&src)
+            .output()
+            .unwrap_or_else(|e| panic!("running {compiler}: {e}"));
+        assert!(out.status.success(), "{compiler} {std}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -587,29 +587,36 @@ const char *splitcore_status_str(int32_t status);
 
 #endif  /* SPLITCORE_IPC_H */
 
-/* Layout checks, generated from the Rust definitions. */
-_Static_assert(sizeof(RegionHeader) == 32, "RegionHeader size");
-_Static_assert(offsetof(RegionHeader, magic) == 0, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, version_major) == 4, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, version_minor) == 6, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, total_size) == 8, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, channel_count) == 12, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, table_checksum) == 16, "RegionHeader field offset");
-_Static_assert(offsetof(RegionHeader, state) == 20, "RegionHeader field offset");
-_Static_assert(sizeof(ChannelDescriptor) == 24, "ChannelDescriptor size");
-_Static_assert(offsetof(ChannelDescriptor, kind) == 0, "ChannelDescriptor field offset");
-_Static_assert(offsetof(ChannelDescriptor, elem_size) == 4, "ChannelDescriptor field offset");
-_Static_assert(offsetof(ChannelDescriptor, capacity) == 8, "ChannelDescriptor field offset");
-_Static_assert(offsetof(ChannelDescriptor, offset) == 12, "ChannelDescriptor field offset");
-_Static_assert(offsetof(ChannelDescriptor, len_bytes) == 16, "ChannelDescriptor field offset");
-_Static_assert(offsetof(ChannelDescriptor, claims) == 20, "ChannelDescriptor field offset");
-_Static_assert(sizeof(SplitcoreRegion) == 32, "handle size");
-_Static_assert(_Alignof(SplitcoreRegion) == 8, "handle alignment");
-_Static_assert(sizeof(SplitcoreRing) == 96, "handle size");
-_Static_assert(_Alignof(SplitcoreRing) == 8, "handle alignment");
-_Static_assert(sizeof(SplitcoreFrames) == 112, "handle size");
-_Static_assert(_Alignof(SplitcoreFrames) == 8, "handle alignment");
-_Static_assert(sizeof(SplitcoreMailbox) == 96, "handle size");
-_Static_assert(_Alignof(SplitcoreMailbox) == 8, "handle alignment");
-_Static_assert(sizeof(SplitcoreEvents) == 80, "handle size");
-_Static_assert(_Alignof(SplitcoreEvents) == 8, "handle alignment");
+/* Layout checks, generated from the Rust definitions (C11 and C++11). */
+#ifdef __cplusplus
+#define SPLITCORE_IPC_STATIC_ASSERT(e, m) static_assert(e, m)
+#define SPLITCORE_IPC_ALIGNOF(t) alignof(t)
+#else
+#define SPLITCORE_IPC_STATIC_ASSERT(e, m) _Static_assert(e, m)
+#define SPLITCORE_IPC_ALIGNOF(t) _Alignof(t)
+#endif
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(RegionHeader) == 32, "RegionHeader size");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, magic) == 0, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, version_major) == 4, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, version_minor) == 6, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, total_size) == 8, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, channel_count) == 12, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, table_checksum) == 16, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(RegionHeader, state) == 20, "RegionHeader field offset");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(ChannelDescriptor) == 24, "ChannelDescriptor size");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, kind) == 0, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, elem_size) == 4, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, capacity) == 8, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, offset) == 12, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, len_bytes) == 16, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(offsetof(ChannelDescriptor, claims) == 20, "ChannelDescriptor field offset");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(SplitcoreRegion) == 32, "handle size");
+SPLITCORE_IPC_STATIC_ASSERT(SPLITCORE_IPC_ALIGNOF(SplitcoreRegion) == 8, "handle alignment");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(SplitcoreRing) == 96, "handle size");
+SPLITCORE_IPC_STATIC_ASSERT(SPLITCORE_IPC_ALIGNOF(SplitcoreRing) == 8, "handle alignment");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(SplitcoreFrames) == 112, "handle size");
+SPLITCORE_IPC_STATIC_ASSERT(SPLITCORE_IPC_ALIGNOF(SplitcoreFrames) == 8, "handle alignment");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(SplitcoreMailbox) == 96, "handle size");
+SPLITCORE_IPC_STATIC_ASSERT(SPLITCORE_IPC_ALIGNOF(SplitcoreMailbox) == 8, "handle alignment");
+SPLITCORE_IPC_STATIC_ASSERT(sizeof(SplitcoreEvents) == 80, "handle size");
+SPLITCORE_IPC_STATIC_ASSERT(SPLITCORE_IPC_ALIGNOF(SplitcoreEvents) == 8, "handle alignment");

@@ -8,9 +8,18 @@ use splitcore_ipc::ffi::*;
 use splitcore_ipc::raw::{ChannelDescriptor, RegionHeader};
 
 fn static_asserts() -> String {
-    let mut s = String::from("/* Layout checks, generated from the Rust definitions. */\n");
+    let mut s = String::from(
+        "/* Layout checks, generated from the Rust definitions (C11 and C++11). */\n\
+         #ifdef __cplusplus\n\
+         #define SPLITCORE_IPC_STATIC_ASSERT(e, m) static_assert(e, m)\n\
+         #define SPLITCORE_IPC_ALIGNOF(t) alignof(t)\n\
+         #else\n\
+         #define SPLITCORE_IPC_STATIC_ASSERT(e, m) _Static_assert(e, m)\n\
+         #define SPLITCORE_IPC_ALIGNOF(t) _Alignof(t)\n\
+         #endif\n",
+    );
     let mut check = |expr: String, msg: &str| {
-        s.push_str(&format!("_Static_assert({expr}, \"{msg}\");\n"));
+        s.push_str(&format!("SPLITCORE_IPC_STATIC_ASSERT({expr}, \"{msg}\");\n"));
     };
     check(format!("sizeof(RegionHeader) == {}", size_of::<RegionHeader>()), "RegionHeader size");
     for (name, off) in [
@@ -46,7 +55,7 @@ fn static_asserts() -> String {
         ("SplitcoreEvents", size_of::<SplitcoreEvents>(), align_of::<SplitcoreEvents>()),
     ] {
         check(format!("sizeof({name}) == {size}"), "handle size");
-        check(format!("_Alignof({name}) == {align}"), "handle alignment");
+        check(format!("SPLITCORE_IPC_ALIGNOF({name}) == {align}"), "handle alignment");
     }
     s
 }
@@ -97,4 +106,27 @@ fn header_is_up_to_date() {
         committed == fresh,
         "include/splitcore_ipc.h is stale; run SPLITCORE_BLESS=1 cargo test -p splitcore-ipc --test header"
     );
+}
+
+/// The header is usable from C11 and from C++ (ESP-IDF components are often C++).
+#[test]
+fn header_compiles_as_c11_and_cpp17() {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    for (compiler, std, ext) in [("gcc", "-std=c11", "c"), ("g++", "-std=c++17", "cpp")] {
+        let dir = std::env::temp_dir().join(format!("splitcore-ipc-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join(format!("use.{ext}"));
+        std::fs::write(
+            &src,
+            "#include \"splitcore_ipc.h\"\nint main(void) { return SPLITCORE_MAX_CHANNELS == 16 ? 0 : 1; }\n",
+        )
+        .unwrap();
+        let out = std::process::Command::new(compiler)
+            .args([std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-I"])
+            .arg(&include)
+            .arg(&src)
+            .output()
+            .unwrap_or_else(|e| panic!("running {compiler}: {e}"));
+        assert!(out.status.success(), "{compiler} {std}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
