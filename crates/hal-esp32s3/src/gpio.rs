@@ -106,6 +106,10 @@ pub struct Output<'c> {
     gpio: &'c pac::gpio::RegisterBlock,
     bank1: bool,
     mask: u32,
+    /// `GPIO_OUT_W1TS_REG` or `GPIO_OUT1_W1TS_REG` of the pin's bank, resolved once.
+    w1ts: *mut u32,
+    /// `GPIO_OUT_W1TC_REG` or `GPIO_OUT1_W1TC_REG`.
+    w1tc: *mut u32,
     _claim: PinClaim<'c>,
 }
 
@@ -124,7 +128,12 @@ impl<'a> Chip<'a> {
         let claim = self.claim_pin(pin)?;
         let gpio = self.blocks().gpio;
         let (bank1, mask) = bank_mask(pin);
-        let mut out = Output { gpio, bank1, mask, _claim: claim };
+        let (w1ts, w1tc) = if bank1 {
+            (gpio.out1_w1ts().as_ptr(), gpio.out1_w1tc().as_ptr())
+        } else {
+            (gpio.out_w1ts().as_ptr(), gpio.out_w1tc().as_ptr())
+        };
+        let mut out = Output { gpio, bank1, mask, w1ts, w1tc, _claim: claim };
         out.write(high);
         gpio.func_out_sel_cfg(pin as usize).write(|w| {
             // SAFETY: 256 = SIG_GPIO_OUT_IDX, a valid 9-bit OUT_SEL value.
@@ -172,18 +181,11 @@ impl Output<'_> {
     /// Drives the pin: one store to `GPIO_OUT(1)_W1TS_REG` (high) or `_W1TC_REG` (low).
     #[inline]
     pub fn write(&mut self, high: bool) {
-        let mask = self.mask;
-        // W1TS/W1TC registers: only this pin's bit is written, other pins keep their level.
-        match (self.bank1, high) {
-            // SAFETY: see above.
-            (false, true) => self.gpio.out_w1ts().write(|w| unsafe { w.bits(mask) }),
-            // SAFETY: see above.
-            (false, false) => self.gpio.out_w1tc().write(|w| unsafe { w.bits(mask) }),
-            // SAFETY: see above.
-            (true, true) => self.gpio.out1_w1ts().write(|w| unsafe { w.bits(mask) }),
-            // SAFETY: see above.
-            (true, false) => self.gpio.out1_w1tc().write(|w| unsafe { w.bits(mask) }),
-        };
+        let reg = if high { self.w1ts } else { self.w1tc };
+        // SAFETY: `reg` is the W1TS/W1TC register of this pin's bank in the block borrowed for
+        // `'c` (taken with `Reg::as_ptr`, so valid and 4-aligned); writing only this pin's bit
+        // leaves every other pin's level alone (write-1-to-set/clear).
+        unsafe { core::ptr::write_volatile(reg, self.mask) };
     }
 
     /// The level last written (`GPIO_OUT_REG` / `GPIO_OUT1_REG`).

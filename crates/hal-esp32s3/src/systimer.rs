@@ -114,6 +114,8 @@ fn now_u64(st: &pac::systimer::RegisterBlock, unit: usize) -> Result<u64, Snapsh
 pub struct SysTimer<'c> {
     st: &'c pac::systimer::RegisterBlock,
     unit: usize,
+    op: &'c pac::systimer::UNIT_OP,
+    value: &'c pac::systimer::UNIT_VALUE,
     stale: Cell<u32>,
     _claim: UnitClaim<'c>,
 }
@@ -122,7 +124,16 @@ impl<'a> Chip<'a> {
     /// The SYSTIMER counter `unit`, read only (claims [`Unit::SystimerCounter`]).
     pub fn systimer(&self, unit: CounterUnit) -> Result<SysTimer<'_>, Error> {
         let claim = self.claim_unit(Unit::SystimerCounter)?;
-        Ok(SysTimer { st: self.blocks().systimer, unit: unit as usize, stale: Cell::new(0), _claim: claim })
+        let st = self.blocks().systimer;
+        let u = unit as usize;
+        Ok(SysTimer {
+            st,
+            unit: u,
+            op: st.unit_op(u),
+            value: st.unit_value(u),
+            stale: Cell::new(0),
+            _claim: claim,
+        })
     }
 
     /// SYSTIMER comparator 1 as an alarm on `unit` (claims [`Unit::SystimerAlarm`]); see the
@@ -159,13 +170,13 @@ impl TimeSource for SysTimer<'_> {
     /// Snapshot handshake, then `SYSTIMER_UNITn_VALUE_LO_REG`.
     #[inline]
     fn now(&self) -> u32 {
-        match snapshot(self.st, self.unit) {
-            Ok(value) => value.lo().read().bits(),
-            Err(SnapshotTimeout) => {
-                self.stale.set(self.stale.get().wrapping_add(1));
-                self.st.unit_value(self.unit).lo().read().bits()
-            }
+        let op = self.op;
+        // SAFETY: sets UPDATE; VALUE_VALID (read-only) is written back unchanged.
+        op.modify(|r, w| unsafe { w.bits(r.bits() | UPDATE) });
+        if !crate::poll_until(MAX_VALID_POLLS, || op.read().bits() & VALID != 0) {
+            self.stale.set(self.stale.get().wrapping_add(1));
         }
+        self.value.lo().read().bits()
     }
 
     #[inline]
