@@ -138,6 +138,18 @@ pub enum AdcError {
     Invalid(u16),
 }
 
+impl core::fmt::Display for AdcError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AdcError::Busy => f.write_str("ADC1 RTC controller busy"),
+            AdcError::Timeout => f.write_str("ADC1 conversion timed out"),
+            AdcError::Invalid(raw) => write!(f, "ADC1 returned an invalid code {raw:#x}"),
+        }
+    }
+}
+
+impl core::error::Error for AdcError {}
+
 /// One ADC1 channel (ADC1 is claimed as a whole: one conversion at a time).
 pub struct Adc1<'c> {
     sens: &'c pac::sens::RegisterBlock,

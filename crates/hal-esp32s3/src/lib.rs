@@ -119,6 +119,8 @@ impl core::fmt::Display for Error {
     }
 }
 
+impl core::error::Error for Error {}
+
 /// A claimable unit of a peripheral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

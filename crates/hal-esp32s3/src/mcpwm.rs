@@ -143,6 +143,14 @@ pub struct DutyOutOfRange {
     pub max: u16,
 }
 
+impl core::fmt::Display for DutyOutOfRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "duty {} above the maximum {}", self.duty, self.max)
+    }
+}
+
+impl core::error::Error for DutyOutOfRange {}
+
 impl embedded_hal::pwm::Error for DutyOutOfRange {
     fn kind(&self) -> embedded_hal::pwm::ErrorKind {
         embedded_hal::pwm::ErrorKind::Other

@@ -82,6 +82,14 @@ pub enum CounterUnit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotTimeout;
 
+impl core::fmt::Display for SnapshotTimeout {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SYSTIMER VALUE_VALID did not come")
+    }
+}
+
+impl core::error::Error for SnapshotTimeout {}
+
 /// Reads one counter unit.
 fn snapshot(
     st: &pac::systimer::RegisterBlock,
