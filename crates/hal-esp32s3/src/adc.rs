@@ -20,7 +20,7 @@
 //! 6. `SENS_SAR_ATTEN1_REG`: 2 bits per channel (0: 0 dB … 3: 12 dB);
 //! 7. the pad (IO_MUX): input buffer and pulls off.
 //!
-//! conversion ([`AdcSample::read_raw`](splitcore_hal::AdcSample::read_raw), as
+//! conversion ([`AdcSample::read_raw`], as
 //! `adc_oneshot_ll_start` / `_get_event` / `_get_raw_result`):
 //! 1. wait until `SENS_SAR_SLAVE_ADDR1_REG` `SENS_MEAS_STATUS` (bits 22:29) is 0 — bounded:
 //!    [`AdcError::Busy`];

@@ -24,12 +24,19 @@
 //! The instructions themselves. Rust inline assembly is rejected on Xtensa by this rustc, and
 //! `llvm-mc-22 --triple=xtensa -mcpu=esp32` knows neither the `ee.*` mnemonics nor the
 //! `gpio_out` user register (checked: "unrecognized instruction mnemonic" / "invalid register
-//! name"); LLVM 22 has no `esp32s3` CPU. Emitting them as raw `.byte`s would need their TIE
-//! encodings, which are only in Espressif's binutils overlay and were not verified here, so
-//! this crate does not guess them. Options for a user: assemble a `.S` with those mnemonics in
-//! the ESP-IDF component (Espressif's GCC knows them) and call it — but a call costs more than
-//! the W1TS store it replaces — or use [`gpio::Output`](crate::gpio::Output), whose
-//! `set_high` is one `s32i` + `memw`. The asm report (`probe_gpio_set_high`) shows that cost.
+//! name"); LLVM 22 has no `esp32s3` CPU. The encodings exist in the MC tests of Espressif's
+//! LLVM fork (`-mcpu=esp32s3`; three versions of that test agree): `ee.wr_mask_gpio_out a3, a2`
+//! = `34 42 72`, `ee.set_bit_gpio_out 18` = `24 41 75`, `ee.clr_bit_gpio_out 52` =
+//! `44 43 76`, `ee.get_gpio_in a2` = `24 08 65` — but the versions **disagree** on the user
+//! register number of `gpio_out` (`wur.gpio_out a0` = `00 0c f3`, UR 12, in one; `00 00 f3`,
+//! UR 0, in another), and none of it can run here (QEMU's de233 core has no such TIE: illegal
+//! instruction). So this crate emits none of them. Options for a user: a `.S` with the
+//! mnemonics assembled by Espressif's GCC in the ESP-IDF component, or `.byte` sequences from
+//! the encodings above in a `.S` of the runtime, each to be verified on hardware — either one
+//! is reached through a call, which costs more than the W1TS store it replaces unless the loop
+//! itself lives in the `.S`. Meanwhile [`gpio::Output`]'s `set_high` is
+//! one `memw` + `s32i` (the asm report's `probe_gpio_set_high`: 6 instructions with the call
+//! frame).
 //!
 //! ```
 //! use splitcore_hal_esp32s3::{ram::RamBlocks, Chip, PsramMode};
