@@ -10,7 +10,8 @@
 //!
 //! setup ([`Chip::adc1`]):
 //! 1. `SENS_SAR_PERI_CLK_GATE_CONF_REG`: `SENS_SARADC_CLK_EN` (bit 30), read-modify-write;
-//! 2. `SENS_SAR_POWER_XPD_SAR_REG`: `SENS_FORCE_XPD_SAR` (bits 29:30) = 3, powered by software;
+//! 2. `SENS_SAR_POWER_XPD_SAR_REG`: `SENS_FORCE_XPD_SAR` (bits 29:30) = 3, powered by software
+//!    (steps 1–2 are `sar_ctrl_ll_set_power_mode(SAR_CTRL_LL_POWER_ON)`);
 //! 3. `SENS_SAR_MEAS1_MUX_REG`: `SENS_SAR1_DIG_FORCE` (bit 31) = 0, ADC1 belongs to the RTC
 //!    controller (`adc_ll_set_controller(ADC_UNIT_1, ADC_LL_CTRL_RTC)`);
 //! 4. `SENS_SAR_MEAS1_CTRL2_REG`: `SENS_MEAS1_START_FORCE` (bit 18) and `SENS_SAR1_EN_PAD_FORCE`
@@ -41,7 +42,10 @@
 //! Core 0 must enable the `APB_SARADC` bus clock and release its reset (the hand-over mask)
 //! and should have run one ESP-IDF ADC1 one-shot setup once (`adc_oneshot_new_unit`) so the
 //! analog init code is programmed; the RTC_IO pad mux (`rtc_gpio_init`) is not written by
-//! this driver. None of this is verified on hardware.
+//! this driver. ESP-IDF's `sar_periph_ctrl` on core 0 writes the same two power registers
+//! (Wi-Fi's power detection, its own ADC use) and returns the SAR to FSM control when its
+//! reference count drops, so core 0 must keep the SAR powered while core 1 converts (e.g. hold
+//! `sar_periph_ctrl_adc_oneshot_power_acquire()`). None of this is verified on hardware.
 //!
 //! ```
 //! use splitcore_hal_esp32s3::{ram::RamBlocks, Chip, PsramMode, adc::{AdcConfig, AdcError, Attenuation}};
