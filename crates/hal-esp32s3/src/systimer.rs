@@ -17,8 +17,13 @@
 //! Core 0 may trigger a snapshot of the same unit between our steps; the snapshot then is
 //! newer, never older, so the low word stays monotonic (wrapping). For the 52-bit value,
 //! [`SysTimer::now_u64`] reads HI, LO, HI and retries if HI changed: an unchanged HI means LO
-//! belongs to a snapshot with that HI. Unit 0 (esp_timer's) is the default: IDF lets unit 1
-//! stall with the CPU (`systimer_hal_counter_can_stall_by_cpu` for the OS tick), unit 0 never.
+//! belongs to a snapshot with that HI. Unit 0 (esp_timer's wall clock) is the natural choice.
+//! In a UNICORE build ESP-IDF lets both units stall while **core 0** is stalled (a debugger
+//! halt: `TIMER_UNITn_CORE0_STALL_EN`) and never with core 1 (`systimer_hal_counter_can_stall_by_cpu`
+//! in esp_timer_impl_systimer.c L176-180 and freertos/port_systick.c L91-106): core 1's time
+//! base pauses while core 0 sits at a breakpoint. Counter and comparator numbers:
+//! esp_private/systimer.h L30-34 (`SYSTIMER_COUNTER_ESPTIMER` 0, `SYSTIMER_COUNTER_OS_TICK` 1,
+//! `SYSTIMER_ALARM_OS_TICK_CORE0` 0, `_CORE1` 1, `SYSTIMER_ALARM_ESPTIMER` 2).
 //!
 //! # Alarm
 //!
@@ -72,9 +77,9 @@ const TARGET1_INT: u32 = 1 << 1;
 /// Which counter unit to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CounterUnit {
-    /// Unit 0 (ESP-IDF's esp_timer counter; never stalled).
+    /// Unit 0 (ESP-IDF's esp_timer counter).
     Unit0 = 0,
-    /// Unit 1 (ESP-IDF's FreeRTOS tick counter; may stall with the CPU under a debugger).
+    /// Unit 1 (ESP-IDF's FreeRTOS tick counter).
     Unit1 = 1,
 }
 
