@@ -15,7 +15,8 @@
 //! [`Chip::take`] hands out the chip once (an atomic flag; `None` afterwards). Every driver is
 //! created from the [`Chip`] and claims what it uses: a pin (bit in a pin mask) and a unit
 //! (MCPWM operator, PCNT unit, ADC1, SYSTIMER comparator). A second claim of the same thing
-//! fails with [`Error::PinInUse`] or [`Error::InUse`]; dropping the driver releases its claims.
+//! fails with [`Error::PinInUse`] or [`Error::InUse`]; dropping the driver releases its claims
+//! (the hardware keeps its last configuration: a dropped output keeps driving its level).
 //! Pins are checked: numbers the S3 does not have (22–25, > 48) are [`Error::NoSuchPin`], the
 //! SPI flash/PSRAM pins 26–32 are [`Error::FlashPin`], and with octal PSRAM 33–37 are
 //! [`Error::OctalPsramPin`].
