@@ -154,6 +154,31 @@ static esp_err_t start_timer(void)
 
 /* ---- start ------------------------------------------------------------------------------- */
 
+/* The SPLITCORE_PERIPH_* mask of the peripherals selected in Kconfig. */
+static uint32_t handover_mask(void)
+{
+    uint32_t mask = 0;
+#if CONFIG_SPLITCORE_HANDOVER_MCPWM0
+    mask |= SPLITCORE_PERIPH_MCPWM0;
+#endif
+#if CONFIG_SPLITCORE_HANDOVER_MCPWM1
+    mask |= SPLITCORE_PERIPH_MCPWM1;
+#endif
+#if CONFIG_SPLITCORE_HANDOVER_PCNT
+    mask |= SPLITCORE_PERIPH_PCNT;
+#endif
+#if CONFIG_SPLITCORE_HANDOVER_APB_SARADC
+    mask |= SPLITCORE_PERIPH_APB_SARADC;
+#endif
+#if CONFIG_SPLITCORE_HANDOVER_SYSTIMER
+    mask |= SPLITCORE_PERIPH_SYSTIMER;
+#endif
+#if CONFIG_SPLITCORE_HANDOVER_DEDICATED_GPIO
+    mask |= SPLITCORE_PERIPH_DEDICATED_GPIO;
+#endif
+    return mask;
+}
+
 void splitcore_idf_default_config(splitcore_config_t *out)
 {
     if (out == NULL) {
@@ -198,6 +223,15 @@ int32_t splitcore_idf_start(const splitcore_config_t *config)
         ESP_LOGW(TAG, "doorbell interrupt not installed: %s", esp_err_to_name(intr_err));
     }
 #endif
+    /* Clocks on and resets released before core 1 runs (a restart finds them already on). */
+    uint32_t peripherals = handover_mask();
+    if (peripherals != 0) {
+        int32_t handed = splitcore_handover_peripherals(peripherals);
+        if (handed != SPLITCORE_OK && handed != SPLITCORE_ERR_ALREADY_RUNNING) {
+            ESP_LOGE(TAG, "peripheral hand-over failed (%d)", (int)handed);
+            return handed;
+        }
+    }
     int32_t result = splitcore_start(config);
     if (result != SPLITCORE_OK) {
         ESP_LOGE(TAG, "core 1 did not start (%d)", (int)result);

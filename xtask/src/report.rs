@@ -53,6 +53,26 @@ pub const ENTRIES: &[Entry] = &[
     },
     Entry {
         package: "asm-probes",
+        symbol: "probe_gpio_set_high",
+        what: "splitcore-hal-esp32s3 GPIO set_high (GPIO_OUT_W1TS store)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "probe_mcpwm_set_duty",
+        what: "splitcore-hal-esp32s3 MCPWM duty update (compare-A shadow)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "probe_pcnt_count",
+        what: "splitcore-hal-esp32s3 PCNT read + 16->32-bit extension",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "probe_systimer_now",
+        what: "splitcore-hal-esp32s3 SYSTIMER now (update/valid handshake)",
+    },
+    Entry {
+        package: "asm-probes",
         symbol: "splitcore_core1_entry",
         what: "core-1 entry trampoline (runtime, asm)",
     },

@@ -175,6 +175,36 @@
 #define SPLITCORE_DOORBELL_TO_CORE1 2
 
 /**
+ * `splitcore_handover_peripherals` bit: MCPWM0 (clock on, reset pulsed and released).
+ */
+#define SPLITCORE_PERIPH_MCPWM0 (1 << 0)
+
+/**
+ * `splitcore_handover_peripherals` bit: MCPWM1 (clock on, reset pulsed and released).
+ */
+#define SPLITCORE_PERIPH_MCPWM1 (1 << 1)
+
+/**
+ * `splitcore_handover_peripherals` bit: PCNT (clock on, reset pulsed and released).
+ */
+#define SPLITCORE_PERIPH_PCNT (1 << 2)
+
+/**
+ * `splitcore_handover_peripherals` bit: APB_SARADC (clock on, reset released; never reset).
+ */
+#define SPLITCORE_PERIPH_APB_SARADC (1 << 3)
+
+/**
+ * `splitcore_handover_peripherals` bit: SYSTIMER (clock on, reset released; never reset).
+ */
+#define SPLITCORE_PERIPH_SYSTIMER (1 << 4)
+
+/**
+ * `splitcore_handover_peripherals` bit: CPU-dedicated GPIO (clock on, reset pulsed and released).
+ */
+#define SPLITCORE_PERIPH_DEDICATED_GPIO (1 << 5)
+
+/**
  * `splitcore_config_t::policy`: report faults only.
  */
 #define SPLITCORE_POLICY_LOG 0
@@ -314,6 +344,17 @@ int32_t splitcore_poll_log(splitcore_line_fn sink, void *ctx, uint32_t max_lines
  * `sink` is NULL or a function that may be called with `ctx`.
  */
 int32_t splitcore_supervise(int64_t now_us, splitcore_line_fn sink, void *ctx);
+
+/**
+ * Hands peripherals to core 1 before it starts: enables their bus clocks and releases their
+ * resets (`SYSTEM_PERIP_CLK_EN0_REG` / `SYSTEM_PERIP_RST_EN0_REG`, and the CPU_PERI pair for
+ * the dedicated GPIO). `mask` is a combination of `SPLITCORE_PERIPH_*`. Core 0 must not use
+ * these peripherals afterwards. Returns `SPLITCORE_OK`, `SPLITCORE_ERR_INVALID_ARG` (unknown
+ * bits), `SPLITCORE_ERR_ALREADY_RUNNING` (core 1 is not held: nothing written),
+ * `SPLITCORE_ERR_BUSY` or `SPLITCORE_ERR_NO_PLATFORM`. The registers are shared with ESP-IDF's
+ * drivers: call it before other tasks initialise drivers (see crates/core0/src/peripherals.rs).
+ */
+int32_t splitcore_handover_peripherals(uint32_t mask);
 
 /**
  * Shutdown handler (`esp_register_shutdown_handler`) and panic-path hook: stalls core 1

@@ -25,7 +25,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use splitcore_proto::control::ControlBlock;
 use splitcore_proto::crash::{CrashRecord, DecodeError};
 
-use crate::core1::{Core1, StartError, Stopped, Timing};
+use crate::core1::{core1_is_held, Core1, StartError, Stopped, Timing};
+use crate::peripherals::{handover_peripherals, Peripherals};
 use crate::regs::Regs;
 use crate::supervisor::{Action, Fault, Policy, Supervisor, SupervisorConfig};
 
@@ -107,6 +108,29 @@ const _: () = assert!(
         && SPLITCORE_FROM_CPU_INTR0_SOURCE == crate::regs::FROM_CPU_INTR0_SOURCE
         && SPLITCORE_DOORBELL_TO_CORE0 == crate::regs::DOORBELL_TO_CORE0
         && SPLITCORE_DOORBELL_TO_CORE1 == crate::regs::DOORBELL_TO_CORE1
+);
+
+/// `splitcore_handover_peripherals` bit: MCPWM0 (clock on, reset pulsed and released).
+pub const SPLITCORE_PERIPH_MCPWM0: u32 = 1 << 0;
+/// `splitcore_handover_peripherals` bit: MCPWM1 (clock on, reset pulsed and released).
+pub const SPLITCORE_PERIPH_MCPWM1: u32 = 1 << 1;
+/// `splitcore_handover_peripherals` bit: PCNT (clock on, reset pulsed and released).
+pub const SPLITCORE_PERIPH_PCNT: u32 = 1 << 2;
+/// `splitcore_handover_peripherals` bit: APB_SARADC (clock on, reset released; never reset).
+pub const SPLITCORE_PERIPH_APB_SARADC: u32 = 1 << 3;
+/// `splitcore_handover_peripherals` bit: SYSTIMER (clock on, reset released; never reset).
+pub const SPLITCORE_PERIPH_SYSTIMER: u32 = 1 << 4;
+/// `splitcore_handover_peripherals` bit: CPU-dedicated GPIO (clock on, reset pulsed and released).
+pub const SPLITCORE_PERIPH_DEDICATED_GPIO: u32 = 1 << 5;
+
+const _: () = assert!(
+    SPLITCORE_PERIPH_MCPWM0 == Peripherals::MCPWM0.bits()
+        && SPLITCORE_PERIPH_MCPWM1 == Peripherals::MCPWM1.bits()
+        && SPLITCORE_PERIPH_PCNT == Peripherals::PCNT.bits()
+        && SPLITCORE_PERIPH_APB_SARADC == Peripherals::APB_SARADC.bits()
+        && SPLITCORE_PERIPH_SYSTIMER == Peripherals::SYSTIMER.bits()
+        && SPLITCORE_PERIPH_DEDICATED_GPIO == Peripherals::DEDICATED_GPIO.bits()
+        && Peripherals::ALL.bits() == 0x3f
 );
 
 /// `splitcore_config_t::policy`: report faults only.
@@ -686,6 +710,31 @@ pub unsafe extern "C" fn splitcore_supervise(now_us: i64, sink: SplitcoreLineFn,
             Action::RestartChip(_) => SPLITCORE_SUPERVISE_RESTART_CHIP,
             _ => SPLITCORE_SUPERVISE_REPORTED,
         }
+    })
+}
+
+/// Hands peripherals to core 1 before it starts: enables their bus clocks and releases their
+/// resets (`SYSTEM_PERIP_CLK_EN0_REG` / `SYSTEM_PERIP_RST_EN0_REG`, and the CPU_PERI pair for
+/// the dedicated GPIO). `mask` is a combination of `SPLITCORE_PERIPH_*`. Core 0 must not use
+/// these peripherals afterwards. Returns `SPLITCORE_OK`, `SPLITCORE_ERR_INVALID_ARG` (unknown
+/// bits), `SPLITCORE_ERR_ALREADY_RUNNING` (core 1 is not held: nothing written),
+/// `SPLITCORE_ERR_BUSY` or `SPLITCORE_ERR_NO_PLATFORM`. The registers are shared with ESP-IDF's
+/// drivers: call it before other tasks initialise drivers (see crates/core0/src/peripherals.rs).
+#[no_mangle]
+pub extern "C" fn splitcore_handover_peripherals(mask: u32) -> i32 {
+    let Some(set) = Peripherals::from_bits(mask) else {
+        return SPLITCORE_ERR_INVALID_ARG;
+    };
+    // Under the state lock, so it cannot interleave with a start.
+    with_state(|_| {
+        let Some(mut regs) = platform::shutdown_regs() else {
+            return SPLITCORE_ERR_NO_PLATFORM;
+        };
+        if !core1_is_held(&mut regs) {
+            return SPLITCORE_ERR_ALREADY_RUNNING;
+        }
+        handover_peripherals(&mut regs, set);
+        SPLITCORE_OK
     })
 }
 

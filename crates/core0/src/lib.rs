@@ -7,6 +7,7 @@
 //! * [`core1`]: the start/stop/hold sequences and [`Core1`], the handle.
 //! * [`supervisor`]: the pure supervision state machine.
 //! * [`log`]: log forwarding.
+//! * [`peripherals`]: clock/reset hand-over of the peripherals core 1 drives.
 //! * [`ffi`]: the C ABI for the ESP-IDF component (`components/splitcore/include/splitcore.h`).
 //! * `fake` (feature `std`): [`RecordingRegs`](fake::RecordingRegs), a recording fake.
 //!
@@ -35,11 +36,13 @@ pub mod ffi;
 #[cfg(target_arch = "xtensa")]
 pub mod hw;
 pub mod log;
+pub mod peripherals;
 pub mod regs;
 pub mod supervisor;
 
 pub use core1::{Core1, LogRegion, StartError, Stopped, Timing};
 pub use log::LogForwarder;
+pub use peripherals::{handover_peripherals, Peripherals};
 pub use regs::Regs;
 pub use supervisor::{Action, Fault, Policy, Supervisor, SupervisorConfig};
 

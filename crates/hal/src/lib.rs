@@ -2,7 +2,7 @@
 //!
 //! A control loop touches few things: digital outputs and inputs, PWM duty, a quadrature
 //! counter, an ADC and time. Control code written against these traits compiles unchanged
-//! for the ESP32-S3 backend (written in `firmware/` against the `esp32s3` PAC) and for the
+//! for the ESP32-S3 backend (`splitcore-hal-esp32s3`, on the `esp32s3` PAC) and for the
 //! host twin ([`sim`], feature `sim`), where a simulator drives the inputs and reads the
 //! outputs.
 //!

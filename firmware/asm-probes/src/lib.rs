@@ -10,8 +10,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use splitcore_ipc::{FrameProducer, MailboxReader, MailboxWriter, RingConsumer, RingProducer};
 
-// Link the runtime (panic handler, trampoline, vectors); build the executive and the portable
-// HAL traits for the ESP32-S3 too.
+// Link the runtime (panic handler, trampoline, vectors); build the executive, the portable HAL
+// traits and their ESP32-S3 register backend for the ESP32-S3 too.
 use splitcore_exec as _;
 use splitcore_hal as _;
 use splitcore_rt as _;
@@ -114,3 +114,34 @@ pub extern "C" fn probe_mailbox_read(reader: &MailboxReader<'static, State>, out
 /// The runtime needs a user function to link a firmware; the probes never run.
 fn never_runs() {}
 splitcore_rt::entry!(never_runs);
+
+/// GPIO output high: one `GPIO_OUT_W1TS_REG` store (the driver's bank branch included).
+#[no_mangle]
+pub extern "C" fn probe_gpio_set_high(pin: &mut splitcore_hal_esp32s3::gpio::Output<'static>) {
+    use embedded_hal::digital::OutputPin;
+    let _ = pin.set_high();
+}
+
+/// MCPWM duty update: range check, compare-A shadow store, force change only at 0 / max.
+#[no_mangle]
+pub extern "C" fn probe_mcpwm_set_duty(
+    pwm: &mut splitcore_hal_esp32s3::mcpwm::ComplementaryPwm<'static>,
+    duty: u16,
+) -> bool {
+    use embedded_hal::pwm::SetDutyCycle;
+    pwm.set_duty_cycle(duty).is_ok()
+}
+
+/// PCNT read and 16 -> 32-bit extension (`QuadratureCounter::count`).
+#[no_mangle]
+pub extern "C" fn probe_pcnt_count(enc: &mut splitcore_hal_esp32s3::pcnt::Quadrature<'static>) -> i32 {
+    use splitcore_hal::QuadratureCounter;
+    enc.count()
+}
+
+/// SYSTIMER low word through the update/valid handshake (`TimeSource::now`).
+#[no_mangle]
+pub extern "C" fn probe_systimer_now(timer: &splitcore_hal_esp32s3::systimer::SysTimer<'static>) -> u32 {
+    use splitcore_exec::TimeSource;
+    timer.now()
+}
