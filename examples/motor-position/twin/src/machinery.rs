@@ -49,6 +49,8 @@ pub struct World {
     now: AtomicU64,
     core0_until: AtomicU64,
     core0_waits_for: AtomicU64,
+    /// The core-1 thread is waiting for a grant (so it is between two clock reads).
+    core1_blocked: AtomicBool,
     shutdown: AtomicBool,
     core1_exited: AtomicBool,
     lock: Mutex<()>,
@@ -69,6 +71,7 @@ impl Default for World {
             now: AtomicU64::new(0),
             core0_until: AtomicU64::new(0),
             core0_waits_for: AtomicU64::new(u64::MAX),
+            core1_blocked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             core1_exited: AtomicBool::new(false),
             lock: Mutex::new(()),
@@ -126,8 +129,9 @@ impl World {
         self.shutdown.load(Ordering::SeqCst)
     }
 
-    /// Core 0: lets the world run to tick `t` and waits until it is there. Returns false if
-    /// the world shut down first.
+    /// Core 0: lets the world run to tick `t` and waits until it is there and the core-1
+    /// thread is waiting for the next grant (so core 0 acts while core 1 is paused between two
+    /// clock reads). Returns false if the world shut down first.
     pub fn core0_wait_until(&self, t: u64) -> bool {
         if t > self.core0_until.load(Ordering::SeqCst) {
             self.core0_until.store(t, Ordering::SeqCst);
@@ -135,7 +139,7 @@ impl World {
         let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         self.cv.notify_all();
         self.core0_waits_for.store(t, Ordering::SeqCst);
-        while self.now() < t {
+        while self.now() < t || !self.core1_blocked.load(Ordering::SeqCst) {
             if self.is_shut_down() || self.core1_exited.load(Ordering::SeqCst) {
                 self.core0_waits_for.store(u64::MAX, Ordering::SeqCst);
                 return false;
@@ -161,17 +165,17 @@ impl World {
             if limit <= now {
                 let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
                 if self.core0_until.load(Ordering::SeqCst) <= now && !self.is_shut_down() {
-                    drop(self.cv.wait_timeout(g, Duration::from_millis(200)).unwrap_or_else(|e| e.into_inner()));
+                    self.core1_blocked.store(true, Ordering::SeqCst);
+                    self.cv.notify_all();
+                    let g = self.cv.wait_timeout(g, Duration::from_millis(200)).unwrap_or_else(|e| e.into_inner()).0;
+                    self.core1_blocked.store(false, Ordering::SeqCst);
+                    drop(g);
                 }
                 continue;
             }
             let to = target.min(limit);
             physics(now, to);
             self.now.store(to, Ordering::SeqCst);
-            if self.core0_waits_for.load(Ordering::SeqCst) <= to {
-                let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-                self.cv.notify_all();
-            }
             self.pace(to);
         }
     }
@@ -193,6 +197,9 @@ impl World {
 #[derive(Debug, Default)]
 pub struct CpuControl {
     released: AtomicBool,
+    /// Incremented at every release: a hold-and-release between two looks of the core-1
+    /// thread (core 0 passes no time in between) is still a reset.
+    epoch: AtomicU32,
     boots: AtomicU32,
 }
 
@@ -200,6 +207,23 @@ impl CpuControl {
     /// Whether core 1 may execute.
     pub fn released(&self) -> bool {
         self.released.load(Ordering::SeqCst)
+    }
+
+    /// Releases so far.
+    pub fn epoch(&self) -> u32 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Whether the run that began at release `epoch` may go on.
+    fn still_running(&self, epoch: u32) -> bool {
+        self.released() && self.epoch() == epoch
+    }
+
+    fn set_released(&self, can_run: bool) {
+        if can_run && !self.released.load(Ordering::SeqCst) {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+        }
+        self.released.store(can_run, Ordering::SeqCst);
     }
 
     /// Boots so far.
@@ -239,7 +263,7 @@ impl TwinRegs {
         let pattern = ((self.rtc_sw_cpu_stall & SW_STALL_APPCPU_C1_MASK) >> SW_STALL_APPCPU_C1_SHIFT) << 2
             | (self.rtc_options0 & SW_STALL_APPCPU_C0_MASK);
         let can_run = self.control_0 & (RUNSTALL | RESETING) == 0 && pattern != SW_STALL_PATTERN;
-        self.cpu.released.store(can_run, Ordering::SeqCst);
+        self.cpu.set_released(can_run);
     }
 }
 
@@ -308,6 +332,7 @@ impl Regs for TwinRegs {
 pub struct TwinClock<'a> {
     world: &'a World,
     cpu: &'a CpuControl,
+    epoch: u32,
     io: &'a SimState,
     physics: &'a RefCell<Box<dyn Physics>>,
 }
@@ -323,7 +348,7 @@ impl TwinClock<'_> {
         if self.world.is_shut_down() {
             panic::resume_unwind(Box::new(Shutdown));
         }
-        if !self.cpu.released() {
+        if !self.cpu.still_running(self.epoch) {
             panic::resume_unwind(Box::new(HeldByCore0));
         }
     }
@@ -484,7 +509,8 @@ impl<'a> Core1Env<'a> {
 
     /// Checks for an injected fault and acts on it: panics, or stalls for good (burning
     /// time without a heartbeat until core 0 holds core 1). Call it where the program would
-    /// misbehave, e.g. at the top of its control step.
+    /// misbehave, e.g. at the top of its control step (a panic names the caller's location).
+    #[track_caller]
     pub fn fault_point(&self) {
         match self.faults.take() {
             Some(InjectedFault::Panic) => panic!("injected fault: control step panicked"),
@@ -580,7 +606,8 @@ pub fn run_core1(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: 
             }
         }
         m.cpu.boots.fetch_add(1, Ordering::SeqCst);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| boot(m, program, &physics)));
+        let epoch = m.cpu.epoch();
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| boot(m, program, &physics, epoch)));
         match outcome {
             Ok(()) => {}
             Err(payload) if is_control_unwind(&*payload) => {}
@@ -600,7 +627,7 @@ pub fn run_core1(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: 
             break;
         }
         // Parked (returned, crashed, or held): until core 0 holds (and maybe releases) again.
-        while m.cpu.released() {
+        while m.cpu.still_running(epoch) {
             if !idle(m.world.now() + QUANTUM) {
                 break 'life;
             }
@@ -616,13 +643,13 @@ fn is_control_unwind(payload: &(dyn Any + Send)) -> bool {
 }
 
 /// One boot: what `splitcore_rt_start` does before and after the user's function.
-fn boot(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: &RefCell<Box<dyn Physics>>) {
+fn boot(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: &RefCell<Box<dyn Physics>>, epoch: u32) {
     let log = Region::attach(m.log_region, &LOG_LAYOUT).and_then(|r| r.frame_producer(LOG)).ok();
     if m.control.attach(PROTOCOL_VERSION).is_err() {
         return; // `Incompatible` is published: park.
     }
     let env = Core1Env {
-        clock: TwinClock { world: m.world, cpu: m.cpu, io: m.io, physics },
+        clock: TwinClock { world: m.world, cpu: m.cpu, epoch, io: m.io, physics },
         control: m.control,
         app_region: m.app_region,
         log: RefCell::new(log),

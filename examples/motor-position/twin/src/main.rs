@@ -54,7 +54,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 let fault = match kind {
                     "panic" => Fault::Core1Panic,
                     "stall" => Fault::StalledLoop,
-                    "flood" => Fault::MessageFlood { duration_ms: 50 },
+                    "flood" => Fault::MessageFlood { duration_ms: 200 },
                     "corrupt" => Fault::CorruptRegion,
                     other => return Err(format!("--fault: unknown kind `{other}` (panic, stall, flood, corrupt)")),
                 };

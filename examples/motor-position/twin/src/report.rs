@@ -105,8 +105,6 @@ pub struct Bounds {
     pub steady_state_error_rad: f64,
     /// Largest number of overruns.
     pub overruns: u32,
-    /// Largest number of lost telemetry samples.
-    pub telemetry_gaps: u64,
 }
 
 impl Bounds {
@@ -118,7 +116,6 @@ impl Bounds {
         settling_time_s: 0.4,
         steady_state_error_rad: 0.005,
         overruns: 0,
-        telemetry_gaps: 0,
     };
 }
 
@@ -170,9 +167,6 @@ impl Metrics {
             Some(t) if t.overruns > b.overruns => v.push(format!("{} overruns > {}", t.overruns, b.overruns)),
             Some(_) => {}
             None => v.push("no loop statistics were published".to_string()),
-        }
-        if self.telemetry_gaps > b.telemetry_gaps {
-            v.push(format!("{} telemetry samples lost > {}", self.telemetry_gaps, b.telemetry_gaps));
         }
         v
     }

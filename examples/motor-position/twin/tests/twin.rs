@@ -1,0 +1,183 @@
+//! The twin end to end: closed-loop metrics within bounds, determinism, a mistuned controller
+//! caught, every fault scenario (panic, stall, flood, corrupt region), and live commands.
+
+use std::time::Duration;
+
+use motor_position_control::protocol::TelemetrySample;
+use motor_position_twin::runner::mistuned_controller;
+use motor_position_twin::*;
+
+const PI: f32 = core::f32::consts::PI;
+
+fn metrics(r: &RunRecord) -> Metrics {
+    Metrics::measure(&r.samples, &r.summary, 4096)
+}
+
+fn enabled(s: &TelemetrySample) -> bool {
+    s.flags & TelemetrySample::FLAG_ENABLED != 0
+}
+
+/// The first time after `after_us` at which a sample shows the bridge driven again.
+fn resumed_at_us(r: &RunRecord, after_us: u64) -> Option<u64> {
+    r.samples.iter().find(|s| s.time_us as u64 > after_us && enabled(s)).map(|s| s.time_us as u64)
+}
+
+#[test]
+fn the_example_tuning_meets_its_bounds() {
+    let r = run(TwinConfig::step_response(3000), |_| {}).unwrap();
+    let m = metrics(&r);
+    assert_eq!(m.violations(&Bounds::EXAMPLE), Vec::<String>::new(), "{m}");
+    assert_eq!(m.steps.len(), 2, "{m}");
+    let first = &m.steps[0];
+    assert!((first.to_rad - PI as f64).abs() < 1e-6);
+    // π rad at 40 rad/s: the speed limit alone takes 63 ms for 10-90 %.
+    assert!(first.rise_time_s.unwrap() > 0.8 * PI as f64 / 40.0, "{first:?}");
+    assert_eq!((r.summary.telemetry_received, r.summary.telemetry_gaps), (3000, 0));
+    assert_eq!((r.summary.boots, r.summary.restarts, r.summary.crash_reports, r.summary.errors), (1, 0, 0, 0));
+    let timing = m.timing.unwrap();
+    assert_eq!((timing.rate_hz, timing.releases, timing.overruns), (20_000, 60_000, 0));
+    assert!(r.errors.is_empty() && r.crash_reports.is_empty());
+    assert!(r.logs.iter().any(|(_, side, l)| *side == Side::Core1 && l.contains("core 1 up, boot #1")));
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let config = || TwinConfig::step_response(800).at(400, Action::Fault(Fault::Core1Panic));
+    let a = run(config(), |_| {}).unwrap();
+    let b = run(config(), |_| {}).unwrap();
+    assert!(a.samples == b.samples, "telemetry differs");
+    assert_eq!(a.logs, b.logs);
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(a.crash_reports, b.crash_reports);
+}
+
+#[test]
+fn a_mistuned_controller_is_detected() {
+    let mut config = TwinConfig::step_response(3000);
+    config.program.config = mistuned_controller();
+    let r = run(config, |_| {}).unwrap();
+    let violations = metrics(&r).violations(&Bounds::EXAMPLE);
+    assert!(violations.iter().any(|v| v.contains("not settled") || v.contains("settling time")), "{violations:?}");
+    assert!(violations.iter().any(|v| v.contains("steady-state error")), "{violations:?}");
+}
+
+#[test]
+fn a_core1_panic_is_reported_idf_style_and_control_resumes_within_50_ms() {
+    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::Core1Panic)), |_| {}).unwrap();
+    assert_eq!(r.crash_reports.len(), 1);
+    let (at, report) = &r.crash_reports[0];
+    assert!(
+        report.starts_with("Guru Meditation Error: Core  1 panic'ed (Rust panic). Exception was unhandled.\n"),
+        "{report}"
+    );
+    assert!(report.contains("src/motor.rs"), "the panic names the control step's call site: {report}");
+    assert!(report.contains("injected fault: control step panicked"), "{report}");
+    assert!(report.contains("Backtrace:"), "{report}");
+    assert!(*at >= 400_000 && *at < 450_000, "reported at {at} us");
+    assert!(r.supervision.iter().any(|(_, a)| a.contains("Crashed: restarting core 1 (attempt 1)")));
+    assert_eq!((r.summary.boots, r.summary.restarts), (2, 1));
+    // Control resumes (bridge driven again) within 50 ms of the fault.
+    let resumed = resumed_at_us(&r, 401_000).unwrap();
+    assert!(resumed < 450_000, "resumed at {resumed} us");
+    // ... and the second step is still met.
+    let m = metrics(&r);
+    let last = m.steps.last().unwrap();
+    assert!((last.to_rad + core::f64::consts::FRAC_PI_2).abs() < 1e-6, "{m}");
+    assert!(last.settling_time_s.is_some() && last.steady_state_error_rad < 0.005, "{m}");
+}
+
+#[test]
+fn a_stalled_loop_is_restarted_by_the_supervisor_within_150_ms() {
+    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::StalledLoop)), |_| {}).unwrap();
+    let (at, action) = r.supervision.first().expect("the supervisor acted");
+    assert!(action.starts_with("Hung"), "{action}");
+    // Heartbeat timeout 100 ms, then a 10 ms back-off.
+    assert!((500_000..=512_000).contains(at), "acted at {at} us");
+    assert!(r.crash_reports.is_empty());
+    assert_eq!((r.summary.boots, r.summary.restarts), (2, 1));
+    // Nothing reaches core 0 while the loop is stalled.
+    assert!(!r.samples.iter().any(|s| (402_000..500_000).contains(&(s.time_us as u64))));
+    let resumed = resumed_at_us(&r, 402_000).unwrap();
+    assert!(resumed < 550_000, "resumed at {resumed} us");
+    assert!(r.logs.iter().any(|(_, _, l)| l.contains("previous run: Forced")), "{:?}", r.logs);
+    assert!(metrics(&r).steps.last().unwrap().steady_state_error_rad < 0.005);
+}
+
+#[test]
+fn a_message_flood_drops_telemetry_without_disturbing_the_loop() {
+    let config = TwinConfig::step_response(1500).at(300, Action::Fault(Fault::MessageFlood { duration_ms: 200 }));
+    let r = run(config, |_| {}).unwrap();
+    // The ring holds about 93 samples: the rest of 200 ms of samples is dropped and counted.
+    assert!((90..=120).contains(&r.summary.telemetry_gaps), "{:?}", r.summary);
+    let m = metrics(&r);
+    assert_eq!(m.timing.unwrap().overruns, 0);
+    assert_eq!(r.summary.restarts, 0);
+    // Invalid commands were refused with a reason; the position held.
+    assert!(r.logs.iter().any(|(_, _, l)| l.contains("rejected: position NaN rad out of range")));
+    let during: Vec<_> = r.samples.iter().filter(|s| (300_000..520_000).contains(&(s.time_us as u64))).collect();
+    assert!(!during.is_empty());
+    assert!(during.iter().all(|s| (s.position_rad - PI).abs() < 0.005), "position held");
+    assert!(m.steps.last().unwrap().steady_state_error_rad < 0.005);
+}
+
+#[test]
+fn a_corrupt_region_gives_a_clear_error_no_crash_and_recovers() {
+    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptRegion)), |_| {}).unwrap();
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let (at, message) = &r.errors[0];
+    assert_eq!(*at, 400_000);
+    assert!(message.starts_with("telemetry channel corrupt: channel 1: corrupt head in shared memory:"), "{message}");
+    assert!(message.ends_with("re-initialising the shared region and restarting core 1"), "{message}");
+    assert!(r.crash_reports.is_empty());
+    assert_eq!((r.summary.boots, r.summary.restarts), (2, 1));
+    let resumed = resumed_at_us(&r, 400_000).unwrap();
+    assert!(resumed < 410_000, "resumed at {resumed} us");
+    let m = metrics(&r);
+    assert!(m.steps.last().unwrap().steady_state_error_rad < 0.005, "{m}");
+}
+
+#[test]
+fn the_handle_takes_commands_while_the_twin_runs() {
+    let mut config = TwinConfig::step_response(60_000);
+    config.schedule.clear();
+    let handle = Twin::spawn(config).unwrap();
+    let mut sent = false;
+    let mut reached = false;
+    let mut finished = None;
+    loop {
+        let event = match handle.events().recv_timeout(Duration::from_secs(30)) {
+            Ok(e) => e,
+            Err(e) => panic!("no event: {e}"),
+        };
+        match event {
+            TwinEvent::Telemetry(s) if !sent && s.time_us > 50_000 => {
+                handle.send(Command::Act(Action::Setpoint { position_rad: 2.0, velocity_limit_rad_s: 50.0 }));
+                sent = true;
+            }
+            TwinEvent::Telemetry(s) if sent && !reached && (s.position_rad - 2.0).abs() < 0.005 => {
+                reached = true;
+                handle.send(Command::Stop);
+            }
+            TwinEvent::Finished(summary) => {
+                finished = Some(summary);
+                break;
+            }
+            _ => {}
+        }
+    }
+    handle.join();
+    let summary = finished.unwrap();
+    assert!(reached);
+    assert!(summary.end_us < 60_000_000, "stopped early: {summary:?}");
+}
+
+#[test]
+fn bad_configurations_are_refused_before_starting() {
+    let mut config = TwinConfig::step_response(100);
+    config.plant.motor.resistance_ohm = -1.0;
+    let err = Twin::spawn(config).unwrap_err();
+    assert_eq!(err.to_string(), "plant: resistance_ohm = -1: must be finite and > 0");
+    let mut config = TwinConfig::step_response(100);
+    config.program.config.current_limit_a = f32::NAN;
+    assert!(Twin::spawn(config).unwrap_err().to_string().starts_with("controller: current_limit_a = NaN"));
+}
