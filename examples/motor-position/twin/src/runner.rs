@@ -416,6 +416,10 @@ impl<'a> Core0App<'a> {
 
     fn run_with(&mut self, regs: TwinRegs, commands: Receiver<Command>) {
         let s = self.s;
+        // Start in step with core 1 (held, waiting for time): everything below happens at t = 0.
+        if !s.world.core0_wait_until(0) {
+            return;
+        }
         let log = LogRegion { mem: RegionMem::from(&*s.log), layout: &LOG_LAYOUT, channel: LOG };
         // SAFETY: the log region is used only by this handle and the emulated core 1, and the
         // control block and log region are the ones the emulated core 1 uses.

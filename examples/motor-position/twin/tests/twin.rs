@@ -45,7 +45,15 @@ fn runs_are_deterministic() {
     let config = || TwinConfig::step_response(800).at(400, Action::Fault(Fault::Core1Panic));
     let a = run(config(), |_| {}).unwrap();
     let b = run(config(), |_| {}).unwrap();
-    assert!(a.samples == b.samples, "telemetry differs");
+    let first_diff = a.samples.iter().zip(&b.samples).position(|(x, y)| x != y);
+    assert!(
+        a.samples == b.samples,
+        "telemetry differs ({} vs {} samples), first at {first_diff:?}: {:?} vs {:?}",
+        a.samples.len(),
+        b.samples.len(),
+        first_diff.map(|i| a.samples[i]),
+        first_diff.map(|i| b.samples[i])
+    );
     assert_eq!(a.logs, b.logs);
     assert_eq!(a.summary, b.summary);
     assert_eq!(a.crash_reports, b.crash_reports);
