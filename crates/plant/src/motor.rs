@@ -313,11 +313,8 @@ impl DcMotor {
             (v - p.resistance_ohm * i - p.back_emf_v_s_per_rad * w) / p.inductance_h
         };
         let friction = p.viscous_nm_s_per_rad * w + p.coulomb_nm * m.dir;
-        let dw = if m.stuck {
-            0.0
-        } else {
-            (p.torque_nm_per_a * i - self.load_nm - friction) / p.inertia_kg_m2
-        };
+        let dw =
+            if m.stuck { 0.0 } else { (p.torque_nm_per_a * i - self.load_nm - friction) / p.inertia_kg_m2 };
         let mut d = [0.0; N];
         d[I] = di;
         d[W] = dw;

@@ -150,15 +150,27 @@ impl CurrentSense {
     /// A channel with valid parameters and noise seeded by `seed`.
     pub fn new(params: CurrentSenseParams, seed: u64) -> Result<Self, ParamError> {
         let checks = [
-            ("gain_v_per_a", params.gain_v_per_a, params.gain_v_per_a.is_finite() && params.gain_v_per_a > 0.0),
+            (
+                "gain_v_per_a",
+                params.gain_v_per_a,
+                params.gain_v_per_a.is_finite() && params.gain_v_per_a > 0.0,
+            ),
             ("offset_v", params.offset_v, params.offset_v.is_finite()),
             ("noise_rms_a", params.noise_rms_a, params.noise_rms_a.is_finite() && params.noise_rms_a >= 0.0),
-            ("full_scale_v", params.full_scale_v, params.full_scale_v.is_finite() && params.full_scale_v > 0.0),
+            (
+                "full_scale_v",
+                params.full_scale_v,
+                params.full_scale_v.is_finite() && params.full_scale_v > 0.0,
+            ),
             ("max_raw", params.max_raw as f64, params.max_raw > 0),
         ];
         for (field, value, ok) in checks {
             if !ok {
-                return Err(ParamError { field, value, requirement: "out of range (see CurrentSenseParams)" });
+                return Err(ParamError {
+                    field,
+                    value,
+                    requirement: "out of range (see CurrentSenseParams)",
+                });
             }
         }
         Ok(CurrentSense { p: params, rng: Rng::new(seed) })

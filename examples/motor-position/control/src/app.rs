@@ -67,7 +67,9 @@ impl fmt::Display for Notice {
             Notice::Rejected { seq, error } => write!(f, "setpoint #{seq} rejected: {error}"),
             Notice::TelemetryBroken(e) => write!(f, "telemetry stopped: {e}"),
             Notice::SetpointBroken(e) => write!(f, "setpoint channel failed, bridge off: {e}"),
-            Notice::AdcFault => f.write_str("current-sense ADC fault: bridge latched off until the next setpoint"),
+            Notice::AdcFault => {
+                f.write_str("current-sense ADC fault: bridge latched off until the next setpoint")
+            }
         }
     }
 }

@@ -97,7 +97,11 @@ impl ControllerConfig {
             });
         }
         if !(self.max_duty > 0.0 && self.max_duty <= 1.0) {
-            return Err(ConfigError { field: "max_duty", value: self.max_duty, requirement: "must be in (0, 1]" });
+            return Err(ConfigError {
+                field: "max_duty",
+                value: self.max_duty,
+                requirement: "must be in (0, 1]",
+            });
         }
         let positive = [
             ("supply_v", self.supply_v),
@@ -305,7 +309,12 @@ where
             position_counts: count,
             est_position: count as f32 * rad_per_count,
             est_velocity: 0.0,
-            velocity: Pi::new(config.velocity_kp, config.velocity_ki, -config.current_limit_a, config.current_limit_a),
+            velocity: Pi::new(
+                config.velocity_kp,
+                config.velocity_ki,
+                -config.current_limit_a,
+                config.current_limit_a,
+            ),
             current: Pi::new(
                 config.current_kp,
                 config.current_ki,

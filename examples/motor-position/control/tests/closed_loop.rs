@@ -49,12 +49,22 @@ impl Rig {
 }
 
 fn controller(sim: &SimState, config: ControllerConfig) -> Ctl<'_> {
-    let bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 4000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
+    let bridge = SignMagnitudeBridge {
+        pwm: sim.pwm(0, 4000),
+        direction: sim.output_pin(1),
+        enable: sim.output_pin(2),
+    };
     Controller::new(config, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap()
 }
 
 /// Runs `periods` control periods; returns the outputs.
-fn run(rig: &mut Rig, sim: &SimState, ctl: &mut Ctl<'_>, command: &Setpoint, periods: u32) -> Vec<ControlOutput> {
+fn run(
+    rig: &mut Rig,
+    sim: &SimState,
+    ctl: &mut Ctl<'_>,
+    command: &Setpoint,
+    periods: u32,
+) -> Vec<ControlOutput> {
     (0..periods)
         .map(|_| {
             rig.sense(sim);
@@ -132,11 +142,18 @@ fn a_large_move_hits_the_current_limit_and_recovers_without_windup() {
 #[test]
 fn bad_setpoints_and_configs_are_refused_with_reasons() {
     let c = ControllerConfig::EXAMPLE;
-    assert_eq!(c.check_setpoint(&Setpoint { mode: 7, ..Setpoint::disabled(1) }), Err(SetpointError::UnknownMode(7)));
+    assert_eq!(
+        c.check_setpoint(&Setpoint { mode: 7, ..Setpoint::disabled(1) }),
+        Err(SetpointError::UnknownMode(7))
+    );
     assert_eq!(c.check_setpoint(&Setpoint::position(1, 5000.0, 1.0)), Err(SetpointError::Position(5000.0)));
     assert_eq!(c.check_setpoint(&Setpoint::position(1, 1.0, -1.0)), Err(SetpointError::VelocityLimit(-1.0)));
     let sim = SimState::new();
-    let bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 4000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
+    let bridge = SignMagnitudeBridge {
+        pwm: sim.pwm(0, 4000),
+        direction: sim.output_pin(1),
+        enable: sim.output_pin(2),
+    };
     let bad = ControllerConfig { observer_ki: f32::INFINITY, ..c };
     let err = Controller::new(bad, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap_err();
     assert_eq!(err.field, "observer_ki");

@@ -167,7 +167,11 @@ impl World {
                 if self.core0_until.load(Ordering::SeqCst) <= now && !self.is_shut_down() {
                     self.core1_blocked.store(true, Ordering::SeqCst);
                     self.cv.notify_all();
-                    let g = self.cv.wait_timeout(g, Duration::from_millis(200)).unwrap_or_else(|e| e.into_inner()).0;
+                    let g = self
+                        .cv
+                        .wait_timeout(g, Duration::from_millis(200))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                     self.core1_blocked.store(false, Ordering::SeqCst);
                     drop(g);
                 }
@@ -550,7 +554,10 @@ pub struct Core1Machine<'a> {
 
 impl std::fmt::Debug for Core1Machine<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Core1Machine").field("world", self.world).field("cpu", self.cpu).finish_non_exhaustive()
+        f.debug_struct("Core1Machine")
+            .field("world", self.world)
+            .field("cpu", self.cpu)
+            .finish_non_exhaustive()
     }
 }
 
@@ -581,7 +588,8 @@ pub fn install_panic_capture() {
             } else {
                 "Box<dyn Any>".to_string()
             };
-            let (file, line) = info.location().map_or((String::new(), 0), |l| (l.file().to_string(), l.line()));
+            let (file, line) =
+                info.location().map_or((String::new(), 0), |l| (l.file().to_string(), l.line()));
             LAST_PANIC.with(|p| *p.borrow_mut() = Some((message, file, line)));
         }));
     });
@@ -643,7 +651,12 @@ fn is_control_unwind(payload: &(dyn Any + Send)) -> bool {
 }
 
 /// One boot: what `splitcore_rt_start` does before and after the user's function.
-fn boot(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: &RefCell<Box<dyn Physics>>, epoch: u32) {
+fn boot(
+    m: &Core1Machine<'_>,
+    program: &mut dyn Core1Program,
+    physics: &RefCell<Box<dyn Physics>>,
+    epoch: u32,
+) {
     let log = Region::attach(m.log_region, &LOG_LAYOUT).and_then(|r| r.frame_producer(LOG)).ok();
     if m.control.attach(PROTOCOL_VERSION).is_err() {
         return; // `Incompatible` is published: park.

@@ -11,7 +11,8 @@ use std::time::Instant;
 use motor_position_twin::report::write_reports;
 use motor_position_twin::{run, Action, Bounds, Fault, Metrics, Side, TwinConfig, TwinEvent};
 
-const USAGE: &str = "usage: motor-position-twin run [--out DIR] [--seconds S] [--mistuned] [--fault KIND@MS]...
+const USAGE: &str =
+    "usage: motor-position-twin run [--out DIR] [--seconds S] [--mistuned] [--fault KIND@MS]...
   --out DIR        where the reports go (default: target/twin)
   --seconds S      virtual seconds to simulate, 0.5 to 60 (default: 3)
   --mistuned       run a deliberately mistuned controller (the run must fail its bounds)
@@ -33,7 +34,13 @@ fn parse(args: &[String]) -> Result<Args, String> {
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("missing command".to_string()),
     }
-    let mut a = Args { out: PathBuf::from("target/twin"), seconds: 3.0, mistuned: false, faults: Vec::new(), quiet: false };
+    let mut a = Args {
+        out: PathBuf::from("target/twin"),
+        seconds: 3.0,
+        mistuned: false,
+        faults: Vec::new(),
+        quiet: false,
+    };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -50,13 +57,16 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--fault" => {
                 let v = value("--fault")?;
                 let (kind, at) = v.split_once('@').ok_or_else(|| format!("--fault: `{v}` is not KIND@MS"))?;
-                let at: u64 = at.parse().map_err(|_| format!("--fault: `{at}` is not a whole number of ms"))?;
+                let at: u64 =
+                    at.parse().map_err(|_| format!("--fault: `{at}` is not a whole number of ms"))?;
                 let fault = match kind {
                     "panic" => Fault::Core1Panic,
                     "stall" => Fault::StalledLoop,
                     "flood" => Fault::MessageFlood { duration_ms: 200 },
                     "corrupt" => Fault::CorruptRegion,
-                    other => return Err(format!("--fault: unknown kind `{other}` (panic, stall, flood, corrupt)")),
+                    other => {
+                        return Err(format!("--fault: unknown kind `{other}` (panic, stall, flood, corrupt)"))
+                    }
                 };
                 a.faults.push((fault, at));
             }
@@ -105,8 +115,12 @@ fn main() -> ExitCode {
             eprintln!("\r[{:8.3} ms] {who}: {line}", *time_us as f64 / 1e3);
         }
         TwinEvent::CrashReport { report, .. } => eprintln!("\r{report}"),
-        TwinEvent::Supervision { time_us, action } => eprintln!("\r[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3),
-        TwinEvent::Error { time_us, message } => eprintln!("\r[{:8.3} ms] error: {message}", *time_us as f64 / 1e3),
+        TwinEvent::Supervision { time_us, action } => {
+            eprintln!("\r[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3)
+        }
+        TwinEvent::Error { time_us, message } => {
+            eprintln!("\r[{:8.3} ms] error: {message}", *time_us as f64 / 1e3)
+        }
         _ => {}
     });
     eprintln!();

@@ -26,7 +26,8 @@ pub const PIN_DIRECTION: usize = 4;
 /// Bridge enable pin.
 pub const PIN_ENABLE: usize = 5;
 /// The ADC's calibration (12 bits over 3.3 V).
-pub const ADC_CAL: LinearAdcCalibration = LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 };
+pub const ADC_CAL: LinearAdcCalibration =
+    LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 };
 
 /// Plant settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,7 +141,9 @@ impl Core1Program for MotorProgram {
         let io = env.io();
         let region = match Region::attach(env.app_region(), &LAYOUT) {
             Ok(region) => region,
-            Err(e) => return idle_after_error(env, &format!("shared region unusable, bridge stays off: {e}")),
+            Err(e) => {
+                return idle_after_error(env, &format!("shared region unusable, bridge stays off: {e}"))
+            }
         };
         let ports = match Ports::claim(&region) {
             Ok(ports) => ports,
@@ -151,10 +154,11 @@ impl Core1Program for MotorProgram {
             direction: io.output_pin(PIN_DIRECTION),
             enable: io.output_pin(PIN_ENABLE),
         };
-        let controller = match Controller::new(self.config, io.encoder(ENCODER), io.adc(ADC_CURRENT, ADC_CAL), bridge) {
-            Ok(c) => c,
-            Err(e) => return idle_after_error(env, &format!("controller configuration: {e}")),
-        };
+        let controller =
+            match Controller::new(self.config, io.encoder(ENCODER), io.adc(ADC_CURRENT, ADC_CAL), bridge) {
+                Ok(c) => c,
+                Err(e) => return idle_after_error(env, &format!("controller configuration: {e}")),
+            };
         let app = RefCell::new(App::new(controller, ports));
         let clock = env.clock();
         let cost = self.step_cost_ticks;
@@ -185,7 +189,8 @@ impl Core1Program for MotorProgram {
             },
         );
         let stats = *exec.stats(0);
-        drop(exec);
+        // The executive's task borrows `app`: take it apart before `app` is moved.
+        let _ = exec.into_parts();
         let mut app = app.into_inner();
         app.publish_stats(&stats);
         env.println(&format!("motor-position core 1 stopping: {stats}"));

@@ -142,7 +142,8 @@ impl Metrics {
             v.push("no setpoint step in the telemetry".to_string());
         }
         for (i, s) in self.steps.iter().enumerate() {
-            let step = format!("step {} ({:.3} -> {:.3} rad at {:.3} s)", i + 1, s.from_rad, s.to_rad, s.start_s);
+            let step =
+                format!("step {} ({:.3} -> {:.3} rad at {:.3} s)", i + 1, s.from_rad, s.to_rad, s.start_s);
             match s.rise_time_s {
                 Some(t) if t <= b.rise_time_s => {}
                 Some(t) => v.push(format!("{step}: rise time {t:.4} s > {} s", b.rise_time_s)),
@@ -185,7 +186,9 @@ fn steps(samples: &[TelemetrySample], counts_per_rev: u32) -> Vec<StepMetrics> {
             None => true,
             Some(&j) => {
                 let prev: &TelemetrySample = &samples[i - 1];
-                !enabled(prev) || prev.setpoint_rad != s.setpoint_rad || samples[j].setpoint_rad != s.setpoint_rad
+                !enabled(prev)
+                    || prev.setpoint_rad != s.setpoint_rad
+                    || samples[j].setpoint_rad != s.setpoint_rad
             }
         };
         if changed {
@@ -269,7 +272,12 @@ impl fmt::Display for Metrics {
         writeln!(
             f,
             "telemetry: {} samples, {} lost; core 1: {} boots, {} restarts, {} crash reports; {} errors",
-            self.telemetry_received, self.telemetry_gaps, self.boots, self.restarts, self.crash_reports, self.errors
+            self.telemetry_received,
+            self.telemetry_gaps,
+            self.boots,
+            self.restarts,
+            self.crash_reports,
+            self.errors
         )
     }
 }
@@ -335,7 +343,8 @@ pub fn plot_svg(path: &Path, samples: &[TelemetrySample], title: &str) -> Result
         .build_cartesian_2d(t0..t1.max(t0 + 1e-3), (-amax * 1.1)..(amax * 1.1))
         .map_err(|e| err(&e))?;
     chart.configure_mesh().x_desc("time (s)").y_desc("current (A), duty").draw().map_err(|e| err(&e))?;
-    let series: [(&str, RGBColor, fn(&TelemetrySample) -> f32); 3] = [
+    type Field = fn(&TelemetrySample) -> f32;
+    let series: [(&str, RGBColor, Field); 3] = [
         ("current (ADC)", RED, |s| s.current_a),
         ("current reference", MAGENTA, |s| s.current_ref_a),
         ("duty", GREEN, |s| s.duty),

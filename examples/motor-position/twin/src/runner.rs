@@ -15,7 +15,9 @@ use splitcore_core0::{Action as SupAction, Core1, LogRegion, Policy, Supervisor,
 use splitcore_core0::{LOG, LOG_LAYOUT};
 use splitcore_exec::TaskStats;
 use splitcore_hal::sim::SimState;
-use splitcore_ipc::{EventReceiver, FrameConsumer, MailboxReader, MailboxWriter, Region, RegionBuf, RegionMem};
+use splitcore_ipc::{
+    EventReceiver, FrameConsumer, MailboxReader, MailboxWriter, Region, RegionBuf, RegionMem,
+};
 use splitcore_plant::ParamError;
 use splitcore_proto::control::ControlBlock;
 
@@ -102,7 +104,10 @@ impl TwinConfig {
         if duration_ms >= 1000 {
             schedule.push(Scheduled {
                 at_ms: duration_ms / 2,
-                action: Action::Setpoint { position_rad: -core::f32::consts::FRAC_PI_2, velocity_limit_rad_s: 40.0 },
+                action: Action::Setpoint {
+                    position_rad: -core::f32::consts::FRAC_PI_2,
+                    velocity_limit_rad_s: 40.0,
+                },
             });
         }
         TwinConfig {
@@ -432,7 +437,6 @@ impl<'a> Core0App<'a> {
             Ok(p) => Some(p),
             Err(e) => return self.error(format!("shared region channels: {e}")),
         };
-        drop(region);
         self.log(format!("core 0: starting core 1 (entry 0x{ENTRY:08x})"));
         if let Err(e) = core.start() {
             return self.error(format!("core 1 did not start: {e}"));

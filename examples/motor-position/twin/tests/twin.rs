@@ -33,7 +33,10 @@ fn the_example_tuning_meets_its_bounds() {
     // π rad at 40 rad/s: the speed limit alone takes 63 ms for 10-90 %.
     assert!(first.rise_time_s.unwrap() > 0.8 * PI as f64 / 40.0, "{first:?}");
     assert_eq!((r.summary.telemetry_received, r.summary.telemetry_gaps), (3000, 0));
-    assert_eq!((r.summary.boots, r.summary.restarts, r.summary.crash_reports, r.summary.errors), (1, 0, 0, 0));
+    assert_eq!(
+        (r.summary.boots, r.summary.restarts, r.summary.crash_reports, r.summary.errors),
+        (1, 0, 0, 0)
+    );
     let timing = m.timing.unwrap();
     assert_eq!((timing.rate_hz, timing.releases, timing.overruns), (20_000, 60_000, 0));
     assert!(r.errors.is_empty() && r.crash_reports.is_empty());
@@ -65,7 +68,10 @@ fn a_mistuned_controller_is_detected() {
     config.program.config = mistuned_controller();
     let r = run(config, |_| {}).unwrap();
     let violations = metrics(&r).violations(&Bounds::EXAMPLE);
-    assert!(violations.iter().any(|v| v.contains("not settled") || v.contains("settling time")), "{violations:?}");
+    assert!(
+        violations.iter().any(|v| v.contains("not settled") || v.contains("settling time")),
+        "{violations:?}"
+    );
     assert!(violations.iter().any(|v| v.contains("steady-state error")), "{violations:?}");
 }
 
@@ -75,7 +81,8 @@ fn a_core1_panic_is_reported_idf_style_and_control_resumes_within_50_ms() {
     assert_eq!(r.crash_reports.len(), 1);
     let (at, report) = &r.crash_reports[0];
     assert!(
-        report.starts_with("Guru Meditation Error: Core  1 panic'ed (Rust panic). Exception was unhandled.\n"),
+        report
+            .starts_with("Guru Meditation Error: Core  1 panic'ed (Rust panic). Exception was unhandled.\n"),
         "{report}"
     );
     assert!(report.contains("src/motor.rs"), "the panic names the control step's call site: {report}");
@@ -113,7 +120,8 @@ fn a_stalled_loop_is_restarted_by_the_supervisor_within_150_ms() {
 
 #[test]
 fn a_message_flood_drops_telemetry_without_disturbing_the_loop() {
-    let config = TwinConfig::step_response(1500).at(300, Action::Fault(Fault::MessageFlood { duration_ms: 200 }));
+    let config =
+        TwinConfig::step_response(1500).at(300, Action::Fault(Fault::MessageFlood { duration_ms: 200 }));
     let r = run(config, |_| {}).unwrap();
     // The ring holds about 93 samples: the rest of 200 ms of samples is dropped and counted.
     assert!((90..=120).contains(&r.summary.telemetry_gaps), "{:?}", r.summary);
@@ -122,7 +130,8 @@ fn a_message_flood_drops_telemetry_without_disturbing_the_loop() {
     assert_eq!(r.summary.restarts, 0);
     // Invalid commands were refused with a reason; the position held.
     assert!(r.logs.iter().any(|(_, _, l)| l.contains("rejected: position NaN rad out of range")));
-    let during: Vec<_> = r.samples.iter().filter(|s| (300_000..520_000).contains(&(s.time_us as u64))).collect();
+    let during: Vec<_> =
+        r.samples.iter().filter(|s| (300_000..520_000).contains(&(s.time_us as u64))).collect();
     assert!(!during.is_empty());
     assert!(during.iter().all(|s| (s.position_rad - PI).abs() < 0.005), "position held");
     assert!(m.steps.last().unwrap().steady_state_error_rad < 0.005);
@@ -130,11 +139,15 @@ fn a_message_flood_drops_telemetry_without_disturbing_the_loop() {
 
 #[test]
 fn a_corrupt_region_gives_a_clear_error_no_crash_and_recovers() {
-    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptRegion)), |_| {}).unwrap();
+    let r =
+        run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptRegion)), |_| {}).unwrap();
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     let (at, message) = &r.errors[0];
     assert_eq!(*at, 400_000);
-    assert!(message.starts_with("telemetry channel corrupt: channel 1: corrupt head in shared memory:"), "{message}");
+    assert!(
+        message.starts_with("telemetry channel corrupt: channel 1: corrupt head in shared memory:"),
+        "{message}"
+    );
     assert!(message.ends_with("re-initialising the shared region and restarting core 1"), "{message}");
     assert!(r.crash_reports.is_empty());
     assert_eq!((r.summary.boots, r.summary.restarts), (2, 1));
@@ -151,8 +164,7 @@ fn the_handle_takes_commands_while_the_twin_runs() {
     let handle = Twin::spawn(config).unwrap();
     let mut sent = false;
     let mut reached = false;
-    let mut finished = None;
-    loop {
+    let summary = loop {
         let event = match handle.events().recv_timeout(Duration::from_secs(30)) {
             Ok(e) => e,
             Err(e) => panic!("no event: {e}"),
@@ -166,15 +178,11 @@ fn the_handle_takes_commands_while_the_twin_runs() {
                 reached = true;
                 handle.send(Command::Stop);
             }
-            TwinEvent::Finished(summary) => {
-                finished = Some(summary);
-                break;
-            }
+            TwinEvent::Finished(summary) => break summary,
             _ => {}
         }
-    }
+    };
     handle.join();
-    let summary = finished.unwrap();
     assert!(reached);
     assert!(summary.end_us < 60_000_000, "stopped early: {summary:?}");
 }
