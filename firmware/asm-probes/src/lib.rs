@@ -118,7 +118,9 @@ pub mod motor {
 
     use motor_position_control::protocol::Setpoint;
     use motor_position_control::{App, ControlOutput, Controller};
-    use splitcore_hal::{digital, pwm, AdcSample, LinearAdcCalibration, OutputPin, QuadratureCounter, SetDutyCycle};
+    use splitcore_hal::{
+        digital, pwm, AdcSample, LinearAdcCalibration, OutputPin, QuadratureCounter, SetDutyCycle,
+    };
 
     /// A counter register.
     pub struct Counter(pub i32);
@@ -176,7 +178,11 @@ pub mod motor {
 
     /// One control period of the cascade (observer, three loops, bridge output).
     #[no_mangle]
-    pub extern "C" fn probe_motor_control_step(ctl: &mut MotorController, cmd: &Setpoint, out: &mut ControlOutput) {
+    pub extern "C" fn probe_motor_control_step(
+        ctl: &mut MotorController,
+        cmd: &Setpoint,
+        out: &mut ControlOutput,
+    ) {
         *out = ctl.step(cmd);
     }
 
