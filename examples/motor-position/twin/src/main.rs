@@ -3,6 +3,8 @@
 //! `metrics.json`, and exits with status 1 when the closed loop is out of bounds
 //! ([`Bounds::EXAMPLE`]), 2 on bad usage or an I/O error.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

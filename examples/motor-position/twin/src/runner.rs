@@ -5,7 +5,7 @@
 //! time, for a live dashboard).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -262,7 +262,6 @@ struct Shared {
     log: Box<RegionBuf<{ LOG_LAYOUT.size() }>>,
     app: Box<RegionBuf<{ LAYOUT.size() }>>,
     faults: FaultLatch,
-    boots_seen: AtomicU32,
 }
 
 /// A running twin.
@@ -326,7 +325,6 @@ impl Twin {
             log: RegionBuf::new_boxed(),
             app: RegionBuf::new_boxed(),
             faults: FaultLatch::default(),
-            boots_seen: AtomicU32::new(0),
         });
         shared.world.set_pacing(config.speed);
         let (cmd_tx, cmd_rx) = mpsc::channel();
@@ -351,9 +349,20 @@ impl Twin {
             .map_err(|e| TwinError::Thread(e.to_string()))?;
         let s0 = shared.clone();
         let core0 = std::thread::Builder::new().name("twin-core0".into()).spawn(move || {
-            let mut app = Core0App { s: &s0, config: &config, events: ev_tx, summary: RunSummary::default() };
-            app.run(cmd_rx);
+            let events = ev_tx.clone();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut app = Core0App { s: &s0, config: &config, events: ev_tx, summary: RunSummary::default() };
+                app.run(cmd_rx);
+            }));
+            // Whatever happened, core 1's thread must not wait for grants forever.
             s0.world.shut_down();
+            if outcome.is_err() {
+                let time_us = s0.world.now_us();
+                let message = "the twin's core-0 thread panicked (a bug in the twin); run aborted".to_string();
+                let _ = events.send(TwinEvent::Error { time_us, message });
+                let summary = RunSummary { end_us: time_us, boots: s0.cpu.boots(), errors: 1, ..RunSummary::default() };
+                let _ = events.send(TwinEvent::Finished(summary));
+            }
         });
         let core0 = match core0 {
             Ok(t) => t,
@@ -564,7 +573,6 @@ impl<'a> Core0App<'a> {
         }
         self.summary.end_us = self.now_us();
         self.summary.boots = s.cpu.boots();
-        self.s.boots_seen.store(self.summary.boots, Ordering::Relaxed);
         self.emit(TwinEvent::Finished(self.summary));
     }
 
