@@ -14,7 +14,11 @@ type SimApp<'a> = App<'a, SimEncoder<'a>, SimAdc<'a>, SimPwm<'a>, SimOutputPin<'
 
 fn app<'a>(sim: &'a SimState, region: &Region<'a>) -> SimApp<'a> {
     sim.set_adc_raw(0, 2048);
-    let bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 4000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
+    let bridge = SignMagnitudeBridge {
+        pwm: sim.pwm(0, 4000),
+        direction: sim.output_pin(1),
+        enable: sim.output_pin(2),
+    };
     let ctl = Controller::new(ControllerConfig::EXAMPLE, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap();
     App::new(ctl, Ports::claim(region).unwrap())
 }

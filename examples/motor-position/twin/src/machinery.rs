@@ -23,10 +23,10 @@ use std::sync::{Arc, Condvar, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use splitcore_core0::regs::*;
-use splitcore_core0::{Regs, LOG, LOG_LAYOUT};
+use splitcore_core0::{Core1, LogRegion, Regs, Timing, LOG, LOG_LAYOUT};
 use splitcore_exec::TimeSource;
 use splitcore_hal::sim::SimState;
-use splitcore_ipc::{FrameProducer, Region, RegionMem};
+use splitcore_ipc::{FrameProducer, Region, RegionBuf, RegionMem};
 use splitcore_proto::control::{ControlBlock, Status, PROTOCOL_VERSION};
 use splitcore_proto::crash::Reason;
 
@@ -671,4 +671,124 @@ fn boot(
     program.main(&env);
     let _ = m.control.transition(Status::Stopping);
     let _ = m.control.transition(Status::Stopped);
+}
+
+/// The address core 0 hands to the ROM (the runtime's `splitcore_core1_entry`; only recorded
+/// in the twin).
+pub const ENTRY: u32 = 0x4037_8000;
+
+/// A twin machine: everything both cores share — virtual time, core 1's run control, the
+/// simulated peripherals, the runtime's control block and log region, and an application
+/// region of `N` bytes (`RegionBuf<{ LAYOUT.size() }>`) — plus the injected-fault latch.
+///
+/// ```
+/// use motor_position_twin::machinery::*;
+/// use splitcore_core0::Timing;
+///
+/// struct Blink;
+/// impl Core1Program for Blink {
+///     fn main(&mut self, env: &Core1Env<'_>) {
+///         env.println("blink up");
+///         while !env.stop_requested() {
+///             env.heartbeat();
+///             env.clock().burn(16_000); // 1 ms
+///         }
+///     }
+/// }
+/// struct Nothing;
+/// impl Physics for Nothing {
+///     fn advance(&mut self, _: &splitcore_hal::sim::SimState, _: u64, _: u64) {}
+/// }
+///
+/// let machine = Machine::<256>::new();
+/// let core1 = machine.spawn_core1("blink", Blink, Box::new(Nothing)).unwrap();
+/// let mut core = machine.core1_handle(Timing::default()).expect("the first handle");
+/// machine.world.core0_wait_until(0);
+/// core.start().unwrap();
+/// machine.world.core0_wait_until(10 * 16_000); // 10 ms later
+/// assert!(core.heartbeat() >= 9);
+/// core.stop();
+/// machine.world.shut_down();
+/// core1.join().unwrap();
+/// ```
+pub struct Machine<const N: usize> {
+    /// The virtual clock.
+    pub world: Arc<World>,
+    /// Core 1's run control.
+    pub cpu: Arc<CpuControl>,
+    /// The peripherals.
+    pub io: SimState,
+    /// The runtime's control block.
+    pub control: ControlBlock,
+    /// Faults for the core-1 program to pick up.
+    pub faults: FaultLatch,
+    log: Box<RegionBuf<{ LOG_LAYOUT.size() }>>,
+    app: Box<RegionBuf<N>>,
+    handle_taken: AtomicBool,
+}
+
+impl<const N: usize> std::fmt::Debug for Machine<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine").field("world", &self.world).field("cpu", &self.cpu).finish_non_exhaustive()
+    }
+}
+
+impl<const N: usize> Machine<N> {
+    /// A machine at tick 0 with core 1 held.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Machine {
+            world: Arc::new(World::new()),
+            cpu: Arc::new(CpuControl::default()),
+            io: SimState::new(),
+            control: ControlBlock::new(),
+            faults: FaultLatch::default(),
+            log: RegionBuf::new_boxed(),
+            app: RegionBuf::new_boxed(),
+            handle_taken: AtomicBool::new(false),
+        })
+    }
+
+    /// The application region (core 0 initialises it with its layout).
+    pub fn app_region(&self) -> &RegionBuf<N> {
+        &self.app
+    }
+
+    /// Starts the emulated core 1 on its own thread (named `twin-core1-<name>`), running
+    /// `program` on every boot and integrating `physics` in virtual time. It ends when the
+    /// world shuts down.
+    pub fn spawn_core1(
+        self: &Arc<Self>,
+        name: &str,
+        mut program: impl Core1Program + 'static,
+        physics: Box<dyn Physics>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let m = self.clone();
+        std::thread::Builder::new().name(format!("{CORE1_THREAD_PREFIX}-{name}")).spawn(move || {
+            let machine = Core1Machine {
+                world: &m.world,
+                cpu: &m.cpu,
+                io: &m.io,
+                control: &m.control,
+                log_region: RegionMem::from(&*m.log),
+                app_region: RegionMem::from(&*m.app),
+                faults: &m.faults,
+            };
+            run_core1(&machine, &mut program, physics);
+        })
+    }
+
+    /// Core 0's handle on the emulated core 1 (splitcore-core0's [`Core1`] over [`TwinRegs`],
+    /// with the log region): `None` after the first call, as only one handle may own the log
+    /// ring's consumer end.
+    pub fn core1_handle(&self, timing: Timing) -> Option<Core1<'_, TwinRegs>> {
+        if self.handle_taken.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        let regs = TwinRegs::new(self.world.clone(), self.cpu.clone());
+        let log = LogRegion { mem: RegionMem::from(&*self.log), layout: &LOG_LAYOUT, channel: LOG };
+        // SAFETY: `handle_taken` makes this the only handle, and nothing else on core 0's side
+        // creates endpoints on the log region (it is private to the machine); the control block
+        // and log region are exactly the ones the emulated core 1 (`spawn_core1`) uses.
+        Some(unsafe { Core1::new(regs, &self.control, Some(log), ENTRY, timing) })
+    }
 }

@@ -7,26 +7,16 @@
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use motor_position_control::protocol::*;
-use splitcore_core0::{Action as SupAction, Core1, LogRegion, Policy, Supervisor, SupervisorConfig, Timing};
-use splitcore_core0::{LOG, LOG_LAYOUT};
+use splitcore_core0::{Action as SupAction, Core1, Policy, Supervisor, SupervisorConfig, Timing};
 use splitcore_exec::TaskStats;
-use splitcore_hal::sim::SimState;
-use splitcore_ipc::{
-    EventReceiver, FrameConsumer, MailboxReader, MailboxWriter, Region, RegionBuf, RegionMem,
-};
+use splitcore_ipc::{EventReceiver, FrameConsumer, MailboxReader, MailboxWriter, Region, RegionBuf};
 use splitcore_plant::ParamError;
-use splitcore_proto::control::ControlBlock;
 
 use crate::machinery::*;
 use crate::motor::{MotorPlant, MotorProgram, PlantConfig};
-
-/// The address core 0 hands to the ROM (the runtime's `splitcore_core1_entry`; only recorded
-/// in the twin).
-pub const ENTRY: u32 = 0x4037_8000;
 
 /// Something core 0 does at a scheduled time or on request.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -253,16 +243,8 @@ impl fmt::Display for TwinError {
 
 impl std::error::Error for TwinError {}
 
-/// The memory both cores share.
-struct Shared {
-    world: Arc<World>,
-    cpu: Arc<CpuControl>,
-    io: SimState,
-    control: ControlBlock,
-    log: Box<RegionBuf<{ LOG_LAYOUT.size() }>>,
-    app: Box<RegionBuf<{ LAYOUT.size() }>>,
-    faults: FaultLatch,
-}
+/// The example's machine: its application region holds [`LAYOUT`].
+type Shared = Machine<{ LAYOUT.size() }>;
 
 /// A running twin.
 #[derive(Debug)]
@@ -306,7 +288,8 @@ impl Twin {
     /// for event in handle.events().iter() {
     ///     match event {
     ///         TwinEvent::Telemetry(_) => samples += 1,
-    ///         TwinEvent::Finished(summary) => assert_eq!(summary.end_us, 300_000),
+    ///         // The end includes the cooperative stop after the last millisecond.
+    ///         TwinEvent::Finished(summary) => assert!(summary.end_us >= 300_000),
     ///         _ => {}
     ///     }
     /// }
@@ -317,50 +300,30 @@ impl Twin {
     pub fn spawn(config: TwinConfig) -> Result<TwinHandle, TwinError> {
         let plant = MotorPlant::new(&config.plant).map_err(TwinError::Plant)?;
         config.program.config.validate().map_err(TwinError::Controller)?;
-        let shared = Arc::new(Shared {
-            world: Arc::new(World::new()),
-            cpu: Arc::new(CpuControl::default()),
-            io: SimState::new(),
-            control: ControlBlock::new(),
-            log: RegionBuf::new_boxed(),
-            app: RegionBuf::new_boxed(),
-            faults: FaultLatch::default(),
-        });
+        let shared = Shared::new();
         shared.world.set_pacing(config.speed);
         let (cmd_tx, cmd_rx) = mpsc::channel();
         let (ev_tx, ev_rx) = mpsc::channel();
-
-        let s1 = shared.clone();
-        let mut program = config.program;
-        let core1 = std::thread::Builder::new()
-            .name(format!("{CORE1_THREAD_PREFIX}-motor"))
-            .spawn(move || {
-                let m = Core1Machine {
-                    world: &s1.world,
-                    cpu: &s1.cpu,
-                    io: &s1.io,
-                    control: &s1.control,
-                    log_region: RegionMem::from(&*s1.log),
-                    app_region: RegionMem::from(&*s1.app),
-                    faults: &s1.faults,
-                };
-                run_core1(&m, &mut program, Box::new(plant));
-            })
+        let core1 = shared
+            .spawn_core1("motor", config.program, Box::new(plant))
             .map_err(|e| TwinError::Thread(e.to_string()))?;
         let s0 = shared.clone();
         let core0 = std::thread::Builder::new().name("twin-core0".into()).spawn(move || {
             let events = ev_tx.clone();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut app = Core0App { s: &s0, config: &config, events: ev_tx, summary: RunSummary::default() };
+                let mut app =
+                    Core0App { s: &s0, config: &config, events: ev_tx, summary: RunSummary::default() };
                 app.run(cmd_rx);
             }));
             // Whatever happened, core 1's thread must not wait for grants forever.
             s0.world.shut_down();
             if outcome.is_err() {
                 let time_us = s0.world.now_us();
-                let message = "the twin's core-0 thread panicked (a bug in the twin); run aborted".to_string();
+                let message =
+                    "the twin's core-0 thread panicked (a bug in the twin); run aborted".to_string();
                 let _ = events.send(TwinEvent::Error { time_us, message });
-                let summary = RunSummary { end_us: time_us, boots: s0.cpu.boots(), errors: 1, ..RunSummary::default() };
+                let summary =
+                    RunSummary { end_us: time_us, boots: s0.cpu.boots(), errors: 1, ..RunSummary::default() };
                 let _ = events.send(TwinEvent::Finished(summary));
             }
         });
@@ -424,21 +387,15 @@ impl<'a> Core0App<'a> {
     }
 
     fn run(&mut self, commands: Receiver<Command>) {
-        let regs = TwinRegs::new(self.s.world.clone(), self.s.cpu.clone());
-        self.run_with(regs, commands);
-    }
-
-    fn run_with(&mut self, regs: TwinRegs, commands: Receiver<Command>) {
         let s = self.s;
         // Start in step with core 1 (held, waiting for time): everything below happens at t = 0.
         if !s.world.core0_wait_until(0) {
             return;
         }
-        let log = LogRegion { mem: RegionMem::from(&*s.log), layout: &LOG_LAYOUT, channel: LOG };
-        // SAFETY: the log region is used only by this handle and the emulated core 1, and the
-        // control block and log region are the ones the emulated core 1 uses.
-        let mut core = unsafe { Core1::new(regs, &s.control, Some(log), ENTRY, self.config.timing) };
-        let region = match Region::init(&*s.app, &LAYOUT) {
+        let Some(mut core) = s.core1_handle(self.config.timing) else {
+            return self.error("core 1's handle is already taken".to_string());
+        };
+        let region = match Region::init(s.app_region(), &LAYOUT) {
             Ok(r) => r,
             Err(e) => return self.error(format!("shared region: {e}")),
         };
@@ -505,7 +462,7 @@ impl<'a> Core0App<'a> {
                             Fault::Core1Panic => s.faults.inject(InjectedFault::Panic),
                             Fault::StalledLoop => s.faults.inject(InjectedFault::Stall),
                             Fault::MessageFlood { duration_ms } => flood_left = duration_ms,
-                            Fault::CorruptRegion => corrupt_telemetry_head(&s.app),
+                            Fault::CorruptRegion => corrupt_telemetry_head(s.app_region()),
                         }
                     }
                 }
@@ -673,7 +630,7 @@ impl<'a> Core0App<'a> {
         self.log(format!("core 0: core 1 stopped for recovery ({stopped:?})"));
         // SAFETY: core 1 is held (stop always holds it) and core 0's endpoints were dropped by
         // the caller, so nothing else uses the region.
-        let region = match unsafe { Region::reinit(&*self.s.app, &LAYOUT) } {
+        let region = match unsafe { Region::reinit(self.s.app_region(), &LAYOUT) } {
             Ok(r) => r,
             Err(e) => {
                 self.error(format!("shared region re-initialisation failed: {e}"));

@@ -37,7 +37,11 @@ fn a_run_writes_the_plot_and_metrics_and_passes() {
 #[test]
 fn a_mistuned_run_exits_1_and_says_why() {
     let dir = out_dir("cli-mistuned");
-    let out = twin().args(["run", "--quiet", "--mistuned", "--seconds", "1.5", "--out"]).arg(&dir).output().unwrap();
+    let out = twin()
+        .args(["run", "--quiet", "--mistuned", "--seconds", "1.5", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("OUT OF BOUNDS: step 1"), "{stdout}");
@@ -49,8 +53,11 @@ fn a_mistuned_run_exits_1_and_says_why() {
 #[test]
 fn a_fault_run_prints_the_crash_report_and_still_passes() {
     let dir = out_dir("cli-panic");
-    let out =
-        twin().args(["run", "--quiet", "--seconds", "1.5", "--fault", "panic@300", "--out"]).arg(&dir).output().unwrap();
+    let out = twin()
+        .args(["run", "--quiet", "--seconds", "1.5", "--fault", "panic@300", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("Guru Meditation Error: Core  1 panic'ed (Rust panic)"), "{stderr}");
