@@ -65,7 +65,8 @@ pub struct Scheduled {
 /// Everything a run needs.
 #[derive(Debug, Clone)]
 pub struct TwinConfig {
-    /// Virtual duration, ms.
+    /// Virtual duration, ms (`u64::MAX`: until [`Command::Stop`] or the handle is dropped,
+    /// e.g. for a live dashboard).
     pub duration_ms: u64,
     /// The plant.
     pub plant: PlantConfig,
@@ -265,7 +266,8 @@ impl TwinHandle {
         &self.events
     }
 
-    /// Waits for both threads.
+    /// Ends the run if it is still going (dropping the command sender acts as
+    /// [`Command::Stop`]) and waits for both threads.
     pub fn join(self) {
         drop(self.commands);
         for t in self.threads {
@@ -420,7 +422,7 @@ impl<'a> Core0App<'a> {
         let mut stop_now = false;
 
         for ms in 0..=end_ms {
-            if !s.world.core0_wait_until(ms * 1000 * TICKS_PER_US) {
+            if !s.world.core0_wait_until(ms.saturating_mul(1000 * TICKS_PER_US)) {
                 break;
             }
             let mut actions = Vec::new();
@@ -432,8 +434,12 @@ impl<'a> Core0App<'a> {
                 match commands.try_recv() {
                     Ok(Command::Act(a)) => actions.push(a),
                     Ok(Command::Speed(speed)) => s.world.set_pacing(speed),
-                    Ok(Command::Stop) => stop_now = true,
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                    // A dropped handle ends the run like `Stop`.
+                    Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
+                        stop_now = true;
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
                 }
             }
             for action in actions {
@@ -511,7 +517,10 @@ impl<'a> Core0App<'a> {
             self.supervise(&mut core, &mut sup);
             let every = self.config.progress_every_ms;
             if every != 0 && ms % every == 0 {
-                self.emit(TwinEvent::Progress { time_us: self.now_us(), end_us: end_ms * 1000 });
+                self.emit(TwinEvent::Progress {
+                    time_us: self.now_us(),
+                    end_us: end_ms.saturating_mul(1000),
+                });
             }
             if stop_now {
                 break;

@@ -197,3 +197,25 @@ fn bad_configurations_are_refused_before_starting() {
     config.program.config.current_limit_a = f32::NAN;
     assert!(Twin::spawn(config).unwrap_err().to_string().starts_with("controller: current_limit_a = NaN"));
 }
+
+#[test]
+fn pacing_runs_virtual_time_at_the_requested_speed() {
+    let mut config = TwinConfig::step_response(300);
+    config.speed = Some(1.0);
+    let started = std::time::Instant::now();
+    let r = run(config, |_| {}).unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    assert!(wall >= 0.28, "300 ms of virtual time took {wall} s of wall time at speed 1");
+    assert_eq!(r.summary.telemetry_received, 300);
+}
+
+#[test]
+fn dropping_the_handle_ends_an_endless_run() {
+    let mut config = TwinConfig::step_response(u64::MAX);
+    config.schedule.clear();
+    let handle = Twin::spawn(config).unwrap();
+    // Wait for some telemetry, then let go.
+    let first = handle.events().iter().find(|e| matches!(e, TwinEvent::Telemetry(_)));
+    assert!(first.is_some());
+    handle.join();
+}
