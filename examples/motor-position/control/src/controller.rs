@@ -204,6 +204,17 @@ impl ControllerConfig {
 
 /// A sign–magnitude H-bridge (PH/EN style): a PWM channel for the duty magnitude, a direction
 /// pin (high = reverse) and an enable pin (low = all switches off, the motor coasts).
+///
+/// ```
+/// use motor_position_control::SignMagnitudeBridge;
+/// use splitcore_hal::sim::SimState;
+/// let sim = SimState::new();
+/// let mut bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 1000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
+/// assert!(bridge.drive(-0.25));
+/// assert_eq!((sim.duty(0), sim.output(1), sim.output(2)), (250, true, true));
+/// assert!(bridge.off());
+/// assert_eq!((sim.duty(0), sim.output(2)), (0, false));
+/// ```
 #[derive(Debug)]
 pub struct SignMagnitudeBridge<P, D, N> {
     /// The PWM channel.

@@ -62,6 +62,22 @@ impl Default for PlantConfig {
 /// The motor, its encoder and its current sense, integrated in virtual time: each step reads
 /// the bridge (PWM duty, direction, enable) from the peripherals and writes back the encoder
 /// count and, once per step, a fresh ADC conversion.
+///
+/// ```
+/// use motor_position_twin::motor::*;
+/// use motor_position_twin::Physics;
+/// use splitcore_hal::sim::SimState;
+/// use splitcore_hal::{OutputPin, PwmDuty};
+///
+/// let io = SimState::new();
+/// let mut plant = MotorPlant::new(&PlantConfig::default()).unwrap();
+/// io.pwm(PWM, PWM_MAX_DUTY).set_duty_fraction(0.5).unwrap();
+/// io.output_pin(PIN_ENABLE).set_high().unwrap();
+/// plant.advance(&io, 0, 16_000_000 / 10); // 100 ms
+/// assert!(plant.motor().state().velocity_rad_s > 100.0);
+/// assert!(io.encoder(ENCODER).count() > 1000);
+/// # use splitcore_hal::QuadratureCounter;
+/// ```
 #[derive(Debug)]
 pub struct MotorPlant {
     motor: DcMotor,

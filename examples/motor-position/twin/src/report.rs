@@ -121,6 +121,15 @@ impl Bounds {
 
 impl Metrics {
     /// Measures `samples` (in order) and the run's totals.
+    ///
+    /// ```
+    /// use motor_position_twin::{run, Bounds, Metrics, TwinConfig};
+    /// let record = run(TwinConfig::step_response(600), |_| {})?;
+    /// let m = Metrics::measure(&record.samples, &record.summary, 4096);
+    /// assert_eq!(m.steps.len(), 1);
+    /// assert!(m.violations(&Bounds::EXAMPLE).is_empty(), "{m}");
+    /// # Ok::<(), motor_position_twin::TwinError>(())
+    /// ```
     pub fn measure(samples: &[TelemetrySample], summary: &RunSummary, counts_per_rev: u32) -> Metrics {
         Metrics {
             steps: steps(samples, counts_per_rev),
