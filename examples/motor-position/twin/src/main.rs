@@ -18,7 +18,7 @@ const USAGE: &str =
   --out DIR        where the reports go (default: target/twin)
   --seconds S      virtual seconds to simulate, 0.5 to 60 (default: 3)
   --mistuned       run a deliberately mistuned controller (the run must fail its bounds)
-  --fault KIND@MS  inject a fault at MS virtual milliseconds; KIND is panic, stall, flood or corrupt
+  --fault KIND@MS  inject a fault at MS virtual milliseconds; KIND is panic, stall, flood, corrupt or header
   --quiet          no log lines, only progress and the summary";
 
 struct Args {
@@ -66,8 +66,11 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     "stall" => Fault::StalledLoop,
                     "flood" => Fault::MessageFlood { duration_ms: 200 },
                     "corrupt" => Fault::CorruptRegion,
+                    "header" => Fault::CorruptHeader,
                     other => {
-                        return Err(format!("--fault: unknown kind `{other}` (panic, stall, flood, corrupt)"))
+                        return Err(format!(
+                            "--fault: unknown kind `{other}` (panic, stall, flood, corrupt, header)"
+                        ))
                     }
                 };
                 a.faults.push((fault, at));

@@ -51,6 +51,11 @@ pub enum Fault {
     /// The telemetry ring's head index in shared memory is overwritten with garbage: core 0
     /// reports the specific corruption, re-initialises the region and restarts core 1.
     CorruptRegion,
+    /// The region header's magic word is overwritten and core 1 is restarted: its attach
+    /// fails with a specific error that it logs, it keeps the bridge off (no crash), and core
+    /// 0's telemetry watchdog (core 1 alive but silent for 200 ms) re-initialises the region
+    /// and restarts it.
+    CorruptHeader,
 }
 
 /// A scheduled [`Action`].
@@ -313,8 +318,14 @@ impl Twin {
         let core0 = std::thread::Builder::new().name("twin-core0".into()).spawn(move || {
             let events = ev_tx.clone();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut app =
-                    Core0App { s: &s0, config: &config, events: ev_tx, summary: RunSummary::default() };
+                let mut app = Core0App {
+                    s: &s0,
+                    config: &config,
+                    events: ev_tx,
+                    summary: RunSummary::default(),
+                    last_telemetry_us: 0,
+                    last_beat: (0, 0),
+                };
                 app.run(cmd_rx);
             }));
             // Whatever happened, core 1's thread must not wait for grants forever.
@@ -342,6 +353,14 @@ impl Twin {
 }
 
 /// Core 0's ends of the example's channels.
+/// Overwrites the region header's magic word.
+fn corrupt_region_magic(app: &RegionBuf<{ LAYOUT.size() }>) {
+    // SAFETY: the header's magic is the region's first word (4-aligned, inside the buffer);
+    // it is only read atomically (at attach), and an atomic store keeps this write race-free.
+    let magic = unsafe { std::sync::atomic::AtomicU32::from_ptr(app.as_ptr().cast::<u32>()) };
+    magic.store(0xdead_beef, Ordering::Release);
+}
+
 struct Core0Ports<'a> {
     setpoint: MailboxWriter<'a, Setpoint>,
     telemetry: FrameConsumer<'a>,
@@ -366,7 +385,14 @@ struct Core0App<'a> {
     config: &'a TwinConfig,
     events: Sender<TwinEvent>,
     summary: RunSummary,
+    /// When the last telemetry sample arrived (or core 1 was last (re)started), µs.
+    last_telemetry_us: u64,
+    /// The heartbeat last seen and when it last moved, µs.
+    last_beat: (u32, u64),
 }
+
+/// Core 1 alive (heartbeat moving) but no telemetry for this long: the channel is broken.
+const TELEMETRY_WATCHDOG_US: u64 = 200_000;
 
 const FLOOD_WRITES_PER_MS: u32 = 50;
 
@@ -469,6 +495,11 @@ impl<'a> Core0App<'a> {
                             Fault::StalledLoop => s.faults.inject(InjectedFault::Stall),
                             Fault::MessageFlood { duration_ms } => flood_left = duration_ms,
                             Fault::CorruptRegion => corrupt_telemetry_head(s.app_region()),
+                            Fault::CorruptHeader => {
+                                corrupt_region_magic(s.app_region());
+                                self.log("core 0: region header overwritten; restarting core 1".to_string());
+                                self.restart(&mut core, &mut sup);
+                            }
                         }
                     }
                 }
@@ -503,6 +534,15 @@ impl<'a> Core0App<'a> {
                         ports = self.recover_region(&mut core, &mut sup, &mut seq, command);
                         expected_seq = None;
                     }
+                }
+                if self.telemetry_silent(&core) {
+                    self.error(format!(
+                        "no telemetry for {} ms while core 1 runs (see its log); re-initialising the shared region and restarting core 1",
+                        (self.now_us() - self.last_telemetry_us) / 1000
+                    ));
+                    drop(ports.take());
+                    ports = self.recover_region(&mut core, &mut sup, &mut seq, command);
+                    expected_seq = None;
                 }
             }
             if ms % 100 == 0 {
@@ -566,6 +606,7 @@ impl<'a> Core0App<'a> {
             }
             *expected = Some(sample.seq.wrapping_add(1));
             self.summary.telemetry_received += 1;
+            self.last_telemetry_us = self.now_us();
             self.emit(TwinEvent::Telemetry(sample));
         }
         Ok(())
@@ -617,7 +658,20 @@ impl<'a> Core0App<'a> {
         }
     }
 
+    /// Core 1 runs and beats but sends no telemetry.
+    fn telemetry_silent(&mut self, core: &Core1<'_, TwinRegs>) -> bool {
+        let now = self.now_us();
+        let beat = core.heartbeat();
+        if beat != self.last_beat.0 {
+            self.last_beat = (beat, now);
+        }
+        let alive = now.saturating_sub(self.last_beat.1) < 20_000;
+        let running = core.status() == Some(splitcore_proto::control::Status::Running);
+        alive && running && now.saturating_sub(self.last_telemetry_us) > TELEMETRY_WATCHDOG_US
+    }
+
     fn restart(&mut self, core: &mut Core1<'_, TwinRegs>, sup: &mut Supervisor) {
+        self.last_telemetry_us = self.now_us();
         match core.restart() {
             Ok(stopped) => {
                 self.summary.restarts += 1;
@@ -636,6 +690,7 @@ impl<'a> Core0App<'a> {
         command: Setpoint,
     ) -> Option<Core0Ports<'a>> {
         let stopped = core.stop();
+        self.last_telemetry_us = self.now_us();
         self.log(format!("core 0: core 1 stopped for recovery ({stopped:?})"));
         // SAFETY: core 1 is held (stop always holds it) and core 0's endpoints were dropped by
         // the caller, so nothing else uses the region.

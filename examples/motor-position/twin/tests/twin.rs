@@ -219,3 +219,32 @@ fn dropping_the_handle_ends_an_endless_run() {
     assert!(first.is_some());
     handle.join();
 }
+
+#[test]
+fn a_corrupt_region_header_is_named_by_core_1_and_the_watchdog_recovers() {
+    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptHeader)), |_| {}).unwrap();
+    assert!(r.crash_reports.is_empty(), "no crash: {:?}", r.crash_reports);
+    let refused = r
+        .logs
+        .iter()
+        .find(|(_, side, l)| *side == Side::Core1 && l.contains("shared region unusable"))
+        .expect("core 1 names the problem");
+    assert_eq!(
+        refused.2,
+        "shared region unusable, bridge stays off: bad region magic: expected 0x31435053, found 0xdeadbeef"
+    );
+    // Bridge off while the region is unusable.
+    assert!(r
+        .samples
+        .iter()
+        .filter(|s| (401_000..600_000).contains(&(s.time_us as u64)))
+        .all(|s| !enabled(s)));
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let (at, message) = &r.errors[0];
+    assert!(message.starts_with("no telemetry for 200 ms while core 1 runs"), "{message}");
+    assert!((600_000..=602_000).contains(at), "watchdog at {at} us");
+    assert_eq!((r.summary.boots, r.summary.restarts), (3, 2));
+    let resumed = resumed_at_us(&r, 401_000).unwrap();
+    assert!(resumed < 610_000, "resumed at {resumed} us");
+    assert!(metrics(&r).steps.last().unwrap().steady_state_error_rad < 0.005);
+}
