@@ -124,6 +124,11 @@ impl World {
         self.cv.notify_all();
     }
 
+    /// Whether the core-1 thread has ended (normally only after a shutdown).
+    pub fn core1_exited(&self) -> bool {
+        self.core1_exited.load(Ordering::SeqCst)
+    }
+
     /// Whether [`shut_down`](Self::shut_down) was called.
     pub fn is_shut_down(&self) -> bool {
         self.shutdown.load(Ordering::SeqCst)
@@ -247,6 +252,9 @@ pub struct TwinRegs {
     rtc_options0: u32,
     rtc_sw_cpu_stall: u32,
     doorbells: [u32; 4],
+    /// Time core 0 waited after the world stopped (core 1's thread gone or shut down): core 0's
+    /// own clock keeps going, so its timeouts still expire.
+    orphan_us: u64,
 }
 
 impl TwinRegs {
@@ -260,6 +268,7 @@ impl TwinRegs {
             rtc_options0: 0,
             rtc_sw_cpu_stall: 0,
             doorbells: [0; 4],
+            orphan_us: 0,
         }
     }
 
@@ -301,11 +310,13 @@ impl Regs for TwinRegs {
 
     fn delay_us(&mut self, us: u32) {
         let t = self.world.now() + us as u64 * TICKS_PER_US;
-        self.world.core0_wait_until(t);
+        if !self.world.core0_wait_until(t) {
+            self.orphan_us += us.max(1) as u64;
+        }
     }
 
     fn now_us(&mut self) -> u64 {
-        self.world.now_us()
+        self.world.now_us() + self.orphan_us
     }
 
     fn set_appcpu_boot_addr(&mut self, addr: u32) {
@@ -599,6 +610,17 @@ pub fn install_panic_capture() {
 /// when released (handshake, log attach), records a crash when it panics, parks after it
 /// returns or crashes. Call it on a thread named with [`CORE1_THREAD_PREFIX`].
 pub fn run_core1(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: Box<dyn Physics>) {
+    /// Tells core 0 that core 1's thread is gone, however it ends (a panicking `Physics`
+    /// included), so core 0 never waits for a grant that cannot come.
+    struct Exited<'a>(&'a World);
+    impl Drop for Exited<'_> {
+        fn drop(&mut self) {
+            self.0.core1_exited.store(true, Ordering::SeqCst);
+            let _g = self.0.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.0.cv.notify_all();
+        }
+    }
+    let _exited = Exited(m.world);
     install_panic_capture();
     let physics = RefCell::new(physics);
     let idle = |target: u64| {
@@ -641,9 +663,6 @@ pub fn run_core1(m: &Core1Machine<'_>, program: &mut dyn Core1Program, physics: 
             }
         }
     }
-    m.world.core1_exited.store(true, Ordering::SeqCst);
-    let _g = m.world.lock.lock().unwrap_or_else(|e| e.into_inner());
-    m.world.cv.notify_all();
 }
 
 fn is_control_unwind(payload: &(dyn Any + Send)) -> bool {

@@ -449,6 +449,9 @@ impl<'a> Core0App<'a> {
 
         for ms in 0..=end_ms {
             if !s.world.core0_wait_until(ms.saturating_mul(1000 * TICKS_PER_US)) {
+                if s.world.core1_exited() {
+                    self.error("the emulated core 1 ended unexpectedly (its plant or thread failed); run ended early".to_string());
+                }
                 break;
             }
             let mut actions = Vec::new();

@@ -222,7 +222,8 @@ fn dropping_the_handle_ends_an_endless_run() {
 
 #[test]
 fn a_corrupt_region_header_is_named_by_core_1_and_the_watchdog_recovers() {
-    let r = run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptHeader)), |_| {}).unwrap();
+    let r =
+        run(TwinConfig::step_response(1500).at(400, Action::Fault(Fault::CorruptHeader)), |_| {}).unwrap();
     assert!(r.crash_reports.is_empty(), "no crash: {:?}", r.crash_reports);
     let refused = r
         .logs
@@ -247,4 +248,34 @@ fn a_corrupt_region_header_is_named_by_core_1_and_the_watchdog_recovers() {
     let resumed = resumed_at_us(&r, 401_000).unwrap();
     assert!(resumed < 610_000, "resumed at {resumed} us");
     assert!(metrics(&r).steps.last().unwrap().steady_state_error_rad < 0.005);
+}
+
+/// A `Physics` that fails: core 0 must not wait forever for the dead core-1 thread.
+#[test]
+fn a_failing_plant_ends_the_run_instead_of_hanging() {
+    use motor_position_twin::machinery::*;
+    use splitcore_core0::Timing;
+    struct Broken;
+    impl Physics for Broken {
+        fn advance(&mut self, _: &splitcore_hal::sim::SimState, _: u64, to: u64) {
+            assert!(to < 16_000, "plant model failed at tick {to}");
+        }
+    }
+    struct Idle;
+    impl Core1Program for Idle {
+        fn main(&mut self, env: &Core1Env<'_>) {
+            while !env.stop_requested() {
+                env.clock().burn(800);
+            }
+        }
+    }
+    let machine = Machine::<64>::new();
+    let core1 = machine.spawn_core1("broken-plant", Idle, Box::new(Broken)).unwrap();
+    let mut core = machine.core1_handle(Timing::default()).unwrap();
+    assert!(machine.core1_handle(Timing::default()).is_none(), "one handle only");
+    assert!(machine.world.core0_wait_until(0));
+    assert!(!machine.world.core0_wait_until(1_000_000), "the world cannot get there");
+    assert!(core1.join().is_err(), "the plant's panic ended core 1's thread");
+    // Core 0's own timeouts still expire once the world is gone.
+    assert!(core.start().is_err());
 }
