@@ -94,7 +94,7 @@ pub struct AppCounters {
 /// The core-1 application: controller, channels and the command in force.
 ///
 /// ```
-/// use motor_position_control::{App, ControllerConfig, Controller, Ports, SignMagnitudeBridge};
+/// use motor_position_control::{App, ControllerConfig, Controller, Ports, SignMagnitudeBridge, CALIBRATION_PERIODS};
 /// use motor_position_control::protocol::*;
 /// use splitcore_hal::{sim::SimState, LinearAdcCalibration};
 /// use splitcore_ipc::{Region, RegionBuf};
@@ -113,7 +113,8 @@ pub struct AppCounters {
 /// let mut telemetry = core0.frame_consumer(TELEMETRY)?;
 ///
 /// setpoints.write(&Setpoint::position(1, 0.5, 10.0));
-/// for period in 0..TELEMETRY_DECIMATION {
+/// // The first 10 ms measure the current-sense offset with the bridge off.
+/// for period in 0..CALIBRATION_PERIODS + 1 {
 ///     app.step(period * 50);
 /// }
 /// assert!(sim.output(2), "bridge enabled");

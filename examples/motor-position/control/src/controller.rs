@@ -59,7 +59,7 @@ impl ControllerConfig {
     /// The example's tuning for splitcore-plant's `MotorParams::SMALL_12V` motor with a
     /// 4096-count encoder and the default current sense (0.25 V/A around 1.65 V): current loop about
     /// 800 Hz (pole–zero cancellation of L/R), speed observer about 300 Hz, velocity loop
-    /// about 40 Hz, position loop 50 /s.
+    /// about 40 Hz, position loop 150 /s with a 3000 rad/s² braking curve.
     pub const EXAMPLE: ControllerConfig = ControllerConfig {
         counts_per_rev: 4096,
         supply_v: 12.0,
@@ -67,7 +67,7 @@ impl ControllerConfig {
         current_limit_a: 3.0,
         max_velocity_rad_s: 400.0,
         position_range_rad: 1000.0,
-        position_kp: 50.0,
+        position_kp: 150.0,
         max_decel_rad_s2: 3_000.0,
         velocity_kp: 0.15,
         velocity_ki: 7.5,
@@ -262,9 +262,16 @@ pub struct Controller<E, A, P, D, N> {
     velocity: Pi,
     current: Pi,
     offset_mv: f32,
+    /// Periods left of the start-up offset measurement (bridge off).
+    calibration_left: u32,
+    calibration_sum: f32,
     adc_fault: bool,
     hal_errors: u32,
 }
+
+/// Control periods the controller measures the current-sense offset for at start-up (bridge
+/// off, whatever the command): 10 ms.
+pub const CALIBRATION_PERIODS: u32 = CONTROL_HZ / 100;
 
 /// What one control period computed (the fields of a [`TelemetrySample`] the controller
 /// knows).
@@ -298,7 +305,8 @@ where
 {
     /// A controller with a valid `config`; switches the bridge off and takes the encoder's
     /// current count as its position (the count is absolute since power-on, so a restarted
-    /// core 1 keeps the same position reference).
+    /// core 1 keeps the same position reference). The first [`CALIBRATION_PERIODS`] periods
+    /// measure the current-sense offset with the bridge off.
     pub fn new(
         config: ControllerConfig,
         mut encoder: E,
@@ -333,6 +341,8 @@ where
                 config.max_duty * config.supply_v,
             ),
             offset_mv: config.adc_offset_mv,
+            calibration_left: CALIBRATION_PERIODS,
+            calibration_sum: 0.0,
             adc_fault: false,
             hal_errors: 0,
         };
@@ -399,11 +409,23 @@ where
                 None
             }
         };
-        let enabled = command.mode == Setpoint::MODE_POSITION && !self.adc_fault;
+        if self.calibration_left > 0 {
+            if let Some(mv) = mv {
+                self.calibration_sum += mv;
+                self.calibration_left -= 1;
+                if self.calibration_left == 0 {
+                    self.offset_mv = self.calibration_sum * (1.0 / CALIBRATION_PERIODS as f32);
+                }
+            }
+        }
+        let enabled =
+            command.mode == Setpoint::MODE_POSITION && !self.adc_fault && self.calibration_left == 0;
         let Some(mv) = mv.filter(|_| enabled) else {
             if let Some(mv) = mv {
-                // Bridge off, no current: track the current-sense offset (τ = 50 ms).
-                self.offset_mv += (mv - self.offset_mv) * (DT / 0.05);
+                if self.calibration_left == 0 {
+                    // Bridge off, no current: track the current-sense offset (τ = 50 ms).
+                    self.offset_mv += (mv - self.offset_mv) * (DT / 0.05);
+                }
                 out.current_a = (mv - self.offset_mv) * self.a_per_mv;
             }
             if self.adc_fault {

@@ -25,6 +25,7 @@ pub mod protocol;
 
 pub use app::{App, AppCounters, Notice, Ports};
 pub use controller::{
-    ConfigError, ControlOutput, Controller, ControllerConfig, SetpointError, SignMagnitudeBridge, DT,
+    ConfigError, ControlOutput, Controller, ControllerConfig, SetpointError, SignMagnitudeBridge,
+    CALIBRATION_PERIODS, DT,
 };
 pub use pi::Pi;

@@ -65,7 +65,9 @@ fn commands_are_checked_and_notices_explain_them() {
     let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
     let mut app = app(&sim, &core1);
     let mut tx = core0.mailbox_writer(SETPOINT).unwrap();
-    app.step(0);
+    for p in 0..CALIBRATION_PERIODS {
+        app.step(p * 50);
+    }
     assert_eq!(app.take_notice(), None, "nothing written yet: stays disabled");
     assert!(!sim.output(2));
 
@@ -102,7 +104,12 @@ fn an_adc_fault_is_reported_and_a_new_command_clears_it() {
     let mut app = app(&sim, &core1);
     let mut tx = core0.mailbox_writer(SETPOINT).unwrap();
     tx.write(&Setpoint::position(1, 1.0, 20.0));
-    app.step(0);
+    for p in 0..CALIBRATION_PERIODS - 1 {
+        app.step(p * 50);
+        assert!(!sim.output(2), "bridge off while the offset is measured");
+    }
+    app.step(0); // the last measurement, then the first driven period
+    assert!(sim.output(2));
     let _ = app.take_notice();
     sim.set_adc_fault(0, true);
     app.step(50);

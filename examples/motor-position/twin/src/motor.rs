@@ -51,7 +51,9 @@ impl Default for PlantConfig {
         PlantConfig {
             motor: MotorParams::SMALL_12V,
             counts_per_rev: 4096,
-            sense: CurrentSenseParams::DEFAULT,
+            // 30 mV of amplifier offset error (0.12 A): the controller re-measures the offset
+            // while the bridge is off.
+            sense: CurrentSenseParams { offset_v: 1.68, ..CurrentSenseParams::DEFAULT },
             seed: 0x5eed,
             step_ticks: 80,
             load_nm: 0.0,

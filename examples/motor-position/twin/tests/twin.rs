@@ -30,8 +30,9 @@ fn the_example_tuning_meets_its_bounds() {
     assert_eq!(m.steps.len(), 2, "{m}");
     let first = &m.steps[0];
     assert!((first.to_rad - PI as f64).abs() < 1e-6);
-    // π rad at 40 rad/s: the speed limit alone takes 63 ms for 10-90 %.
-    assert!(first.rise_time_s.unwrap() > 0.8 * PI as f64 / 40.0, "{first:?}");
+    // π rad at 40 rad/s: the speed limit alone takes 63 ms for 10-90 % (sampled every 1 ms,
+    // and the speed loop may exceed its reference by a little).
+    assert!(first.rise_time_s.unwrap() > 0.9 * 0.8 * PI as f64 / 40.0, "{first:?}");
     assert_eq!((r.summary.telemetry_received, r.summary.telemetry_gaps), (3000, 0));
     assert_eq!(
         (r.summary.boots, r.summary.restarts, r.summary.crash_reports, r.summary.errors),
@@ -151,8 +152,9 @@ fn a_corrupt_region_gives_a_clear_error_no_crash_and_recovers() {
     assert!(message.ends_with("re-initialising the shared region and restarting core 1"), "{message}");
     assert!(r.crash_reports.is_empty());
     assert_eq!((r.summary.boots, r.summary.restarts), (2, 1));
+    // Restarted at once; the new boot measures the current-sense offset for 10 ms.
     let resumed = resumed_at_us(&r, 400_000).unwrap();
-    assert!(resumed < 410_000, "resumed at {resumed} us");
+    assert!(resumed < 415_000, "resumed at {resumed} us");
     let m = metrics(&r);
     assert!(m.steps.last().unwrap().steady_state_error_rad < 0.005, "{m}");
 }
@@ -246,7 +248,7 @@ fn a_corrupt_region_header_is_named_by_core_1_and_the_watchdog_recovers() {
     assert!((600_000..=602_000).contains(at), "watchdog at {at} us");
     assert_eq!((r.summary.boots, r.summary.restarts), (3, 2));
     let resumed = resumed_at_us(&r, 401_000).unwrap();
-    assert!(resumed < 610_000, "resumed at {resumed} us");
+    assert!(resumed < 615_000, "resumed at {resumed} us");
     assert!(metrics(&r).steps.last().unwrap().steady_state_error_rad < 0.005);
 }
 
