@@ -55,6 +55,7 @@ pub struct World {
     core1_exited: AtomicBool,
     lock: Mutex<()>,
     cv: Condvar,
+    paced: AtomicBool,
     pacing: Mutex<Option<Pacing>>,
 }
 
@@ -76,6 +77,7 @@ impl Default for World {
             core1_exited: AtomicBool::new(false),
             lock: Mutex::new(()),
             cv: Condvar::new(),
+            paced: AtomicBool::new(false),
             pacing: Mutex::new(None),
         }
     }
@@ -114,6 +116,7 @@ impl World {
             origin_ticks: self.now(),
             speed,
         });
+        self.paced.store(pacing.is_some(), Ordering::SeqCst);
         *self.pacing.lock().unwrap_or_else(|e| e.into_inner()) = pacing;
     }
 
@@ -190,6 +193,9 @@ impl World {
     }
 
     fn pace(&self, to: u64) {
+        if !self.paced.load(Ordering::Relaxed) {
+            return;
+        }
         let pacing = *self.pacing.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = pacing {
             let virtual_s = to.saturating_sub(p.origin_ticks) as f64 / TICKS_PER_SECOND as f64;
