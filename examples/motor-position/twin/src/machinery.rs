@@ -1,6 +1,6 @@
 //! Generic twin machinery: virtual time in lockstep between an emulated core 1 and a core-0
 //! thread, a plant integrated in that time, core 1's life cycle (boot, hold, crash capture),
-//! and the register seam through which splitcore-core0's [`Core1`](splitcore_core0::Core1)
+//! and the register seam through which splitcore-core0's [`Core1`]
 //! handle starts and stops it. Nothing here knows about motors: a project brings its own
 //! [`Physics`] and [`Core1Program`].
 //!
