@@ -92,8 +92,12 @@ pub struct MotorPlant {
 impl MotorPlant {
     /// A plant at rest.
     pub fn new(c: &PlantConfig) -> Result<Self, ParamError> {
-        if c.step_ticks == 0 {
-            return Err(ParamError { field: "step_ticks", value: 0.0, requirement: "must be > 0" });
+        if !(1..=TICKS_PER_SECOND as u64 / CONTROL_HZ as u64).contains(&c.step_ticks) {
+            return Err(ParamError {
+                field: "step_ticks",
+                value: c.step_ticks as f64,
+                requirement: "must be 1 ..= one control period (800 ticks)",
+            });
         }
         let mut motor = DcMotor::new(c.motor)?;
         motor.set_load_torque(c.load_nm)?;
@@ -204,7 +208,7 @@ impl Core1Program for MotorProgram {
             Ok(exec) => exec,
             Err(e) => return idle_after_error(env, &format!("executive: {e}")),
         };
-        let stats_every = self.stats_every.max(1);
+        let stats_every = self.stats_every.max(1); // `Twin::spawn` refuses 0
         exec.run_polling_with(
             || env.stop_requested(),
             |stats| {

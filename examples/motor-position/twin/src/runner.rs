@@ -233,6 +233,8 @@ pub enum TwinError {
     Plant(ParamError),
     /// A controller parameter.
     Controller(motor_position_control::ConfigError),
+    /// A twin setting (named, with the reason).
+    Config(String),
     /// A thread could not be spawned.
     Thread(String),
 }
@@ -242,6 +244,7 @@ impl fmt::Display for TwinError {
         match self {
             TwinError::Plant(e) => write!(f, "plant: {e}"),
             TwinError::Controller(e) => write!(f, "controller: {e}"),
+            TwinError::Config(e) => write!(f, "twin configuration: {e}"),
             TwinError::Thread(e) => write!(f, "spawning a twin thread: {e}"),
         }
     }
@@ -307,6 +310,14 @@ impl Twin {
     pub fn spawn(config: TwinConfig) -> Result<TwinHandle, TwinError> {
         let plant = MotorPlant::new(&config.plant).map_err(TwinError::Plant)?;
         config.program.config.validate().map_err(TwinError::Controller)?;
+        if let Some(speed) = config.speed {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(TwinError::Config(format!("speed = {speed}: must be finite and > 0 (or None)")));
+            }
+        }
+        if config.program.stats_every == 0 {
+            return Err(TwinError::Config("program.stats_every = 0: must be >= 1".to_string()));
+        }
         let shared = Shared::new();
         shared.world.set_pacing(config.speed);
         let (cmd_tx, cmd_rx) = mpsc::channel();

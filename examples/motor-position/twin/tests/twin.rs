@@ -198,6 +198,18 @@ fn bad_configurations_are_refused_before_starting() {
     let mut config = TwinConfig::step_response(100);
     config.program.config.current_limit_a = f32::NAN;
     assert!(Twin::spawn(config).unwrap_err().to_string().starts_with("controller: current_limit_a = NaN"));
+    let mut config = TwinConfig::step_response(100);
+    config.speed = Some(-2.0);
+    assert_eq!(
+        Twin::spawn(config).unwrap_err().to_string(),
+        "twin configuration: speed = -2: must be finite and > 0 (or None)"
+    );
+    let mut config = TwinConfig::step_response(100);
+    config.plant.step_ticks = 5000;
+    assert_eq!(
+        Twin::spawn(config).unwrap_err().to_string(),
+        "plant: step_ticks = 5000: must be 1 ..= one control period (800 ticks)"
+    );
 }
 
 #[test]
