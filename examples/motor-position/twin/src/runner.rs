@@ -425,7 +425,15 @@ impl<'a> Core0App<'a> {
         self.emit(TwinEvent::Error { time_us: self.now_us(), message });
     }
 
+    /// The whole run; always ends with [`TwinEvent::Finished`].
     fn run(&mut self, commands: Receiver<Command>) {
+        self.run_app(commands);
+        self.summary.end_us = self.now_us();
+        self.summary.boots = self.s.cpu.boots();
+        self.emit(TwinEvent::Finished(self.summary));
+    }
+
+    fn run_app(&mut self, commands: Receiver<Command>) {
         let s = self.s;
         // Start in step with core 1 (held, waiting for time): everything below happens at t = 0.
         if !s.world.core0_wait_until(0) {
@@ -591,9 +599,6 @@ impl<'a> Core0App<'a> {
                 self.emit(TwinEvent::LoopStats { time_us: self.now_us(), stats });
             }
         }
-        self.summary.end_us = self.now_us();
-        self.summary.boots = s.cpu.boots();
-        self.emit(TwinEvent::Finished(self.summary));
     }
 
     fn drain_telemetry(
