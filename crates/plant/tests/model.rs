@@ -214,3 +214,24 @@ fn invalid_parameters_are_named() {
     let nan = MotorParams { inertia_kg_m2: f64::NAN, ..MotorParams::SMALL_12V };
     assert_eq!(DcMotor::new(nan).unwrap_err().field, "inertia_kg_m2");
 }
+
+#[test]
+fn pwm_averaging_scales_the_supply_by_the_signed_duty() {
+    let p = MotorParams { coulomb_nm: 0.0, static_nm: 0.0, ..MotorParams::SMALL_12V };
+    let speed = |duty: f64| {
+        let mut m = DcMotor::new(p).unwrap();
+        run(&mut m, Bridge::Driven { duty }, 0.6, 5e-6);
+        m.state().velocity_rad_s
+    };
+    // Steady state of the linear model: w = Kt V / (R b + Kt Ke), V = duty * supply.
+    let w_per_volt = p.torque_nm_per_a
+        / (p.resistance_ohm * p.viscous_nm_s_per_rad + p.torque_nm_per_a * p.back_emf_v_s_per_rad);
+    for duty in [0.25, 0.5, -0.75, 1.0] {
+        let w = speed(duty);
+        let expected = w_per_volt * duty * p.supply_v;
+        assert!((w / expected - 1.0).abs() < 1e-4, "duty {duty}: {w} vs {expected}");
+    }
+    // Out-of-range and NaN duties are clamped / treated as zero.
+    assert_eq!(speed(3.0), speed(1.0));
+    assert_eq!(speed(f64::NAN), 0.0);
+}
