@@ -111,6 +111,88 @@ pub extern "C" fn probe_mailbox_read(reader: &MailboxReader<'static, State>, out
     }
 }
 
+/// Fakes for the motor-position controller's peripherals: the probe shows the control law's
+/// own machine code (the real peripheral glue lives in the firmware backend).
+pub mod motor {
+    use core::convert::Infallible;
+
+    use motor_position_control::protocol::Setpoint;
+    use motor_position_control::{App, ControlOutput, Controller};
+    use splitcore_hal::{
+        digital, pwm, AdcSample, LinearAdcCalibration, OutputPin, QuadratureCounter, SetDutyCycle,
+    };
+
+    /// A counter register.
+    pub struct Counter(pub i32);
+    impl QuadratureCounter for Counter {
+        fn count(&mut self) -> i32 {
+            self.0
+        }
+    }
+
+    /// A one-shot ADC result register (12 bits over 3.3 V).
+    pub struct Adc(pub u16);
+    impl AdcSample for Adc {
+        type Error = Infallible;
+        fn read_raw(&mut self) -> Result<u16, Infallible> {
+            Ok(self.0)
+        }
+        fn raw_to_millivolts(&self, raw: u16) -> u16 {
+            LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 }.millivolts(raw)
+        }
+    }
+
+    /// A PWM compare register (4000 ticks full scale).
+    pub struct Pwm(pub u16);
+    impl pwm::ErrorType for Pwm {
+        type Error = Infallible;
+    }
+    impl SetDutyCycle for Pwm {
+        fn max_duty_cycle(&self) -> u16 {
+            4000
+        }
+        fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Infallible> {
+            self.0 = duty;
+            Ok(())
+        }
+    }
+
+    /// A GPIO output.
+    pub struct Pin(pub bool);
+    impl digital::ErrorType for Pin {
+        type Error = Infallible;
+    }
+    impl OutputPin for Pin {
+        fn set_low(&mut self) -> Result<(), Infallible> {
+            self.0 = false;
+            Ok(())
+        }
+        fn set_high(&mut self) -> Result<(), Infallible> {
+            self.0 = true;
+            Ok(())
+        }
+    }
+
+    /// The controller over the fakes.
+    pub type MotorController = Controller<Counter, Adc, Pwm, Pin, Pin>;
+
+    /// One control period of the cascade (observer, three loops, bridge output).
+    #[no_mangle]
+    pub extern "C" fn probe_motor_control_step(
+        ctl: &mut MotorController,
+        cmd: &Setpoint,
+        out: &mut ControlOutput,
+    ) {
+        *out = ctl.step(cmd);
+    }
+
+    /// One period of the core-1 application: setpoint mailbox, control step, telemetry frame.
+    #[no_mangle]
+    pub extern "C" fn probe_motor_app_step(app: &mut App<'static, Counter, Adc, Pwm, Pin, Pin>, now_us: u32) {
+        app.step(now_us);
+    }
+}
+
 /// The runtime needs a user function to link a firmware; the probes never run.
 fn never_runs() {}
 splitcore_rt::entry!(never_runs);

@@ -9,4 +9,23 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+//! * [`Controller`]: the cascade — position (P) → velocity (PI, anti-windup) → current (PI,
+//!   back-EMF feed-forward, anti-windup) → signed duty on a [`SignMagnitudeBridge`] — with
+//!   the speed from a tracking observer on the encoder count and the current from the ADC
+//!   (offset re-measured while the bridge is off). Everything runs every period at
+//!   [`protocol::CONTROL_HZ`], in `f32` (the ESP32-S3 has a single-precision FPU), without
+//!   allocation or `f64`.
+//! * [`App`]: the controller wired to the channels ([`Ports`]): setpoints in, telemetry out
+//!   (dropped, never blocking, when the ring is full), loop statistics published.
+
+mod app;
+mod controller;
+mod pi;
 pub mod protocol;
+
+pub use app::{App, AppCounters, Notice, Ports};
+pub use controller::{
+    ConfigError, ControlOutput, Controller, ControllerConfig, SetpointError, SignMagnitudeBridge,
+    CALIBRATION_PERIODS, DT,
+};
+pub use pi::Pi;
