@@ -90,7 +90,7 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         seconds: u32,
     },
-    /// Set up, build the example core-1 program and run the two-core demo in QEMU.
+    /// Set up, run the motor-position host twin (plot + metrics), then the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
     Test,

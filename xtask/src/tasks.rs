@@ -250,7 +250,26 @@ fn icount_figures() -> Result<Vec<String>> {
 /// `cargo xtask demo`.
 pub fn demo() -> Result<()> {
     setup::setup(false)?;
+    println!("\n=== 1. the host twin: motor-position control on core 1, the IDF app's role on core 0 ===\n");
+    twin_run()?;
+    println!("\n=== 2. the same split on two emulated Xtensa cores (qemu-system-xtensa -smp 2) ===\n");
     demo_and_decode()
+}
+
+/// Where the demo's twin run writes its plot and metrics.
+pub fn twin_out_dir() -> std::path::PathBuf {
+    root().join("target/demo")
+}
+
+/// The motor-position example's host twin, headless: 3 s of virtual time, two position steps;
+/// fails when the closed loop leaves its bounds. Writes the step-response plot and metrics.
+pub fn twin_run() -> Result<()> {
+    let out = twin_out_dir();
+    let out_arg = out.display().to_string();
+    cargo(&["run", "--quiet", "-p", "motor-position-twin", "--", "run", "--out", &out_arg])?;
+    println!("\nplot: {}", out.join("step-response.svg").display());
+    println!("metrics: {} (and metrics.json)", out.join("metrics.txt").display());
+    Ok(())
 }
 
 /// Runs the demo, then has the host tool decode the crash record core 1 left, with the
@@ -480,6 +499,7 @@ pub fn test_all() -> Result<()> {
             check_core1_archive,
         )?;
         step("qemu tests", &mut timings, qemu_tests)?;
+        step("host twin: motor-position step response within bounds", &mut timings, twin_run)?;
         step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();

@@ -5,7 +5,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,6 +33,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("run") => {}
+        Some("-h" | "--help" | "help") => return Err(String::new()),
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("missing command".to_string()),
     }
@@ -86,10 +87,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let a = match parse(&args) {
         Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}");
-            }
+            eprintln!("error: {e}");
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
@@ -105,30 +108,41 @@ fn main() -> ExitCode {
     let counts_per_rev = config.plant.counts_per_rev;
     let started = Instant::now();
     let quiet = a.quiet;
+    // On a terminal the progress line is redrawn in place (and cleared before each log line);
+    // in a log file (CI) every progress report is a line of its own.
+    let tty = std::io::stderr().is_terminal();
+    let clear = if tty { "\r\x1b[2K" } else { "" };
     let result = run(config, |event| match event {
         TwinEvent::Progress { time_us, end_us } => {
-            eprint!(
-                "\r[twin] {:6.3} / {:.3} s virtual, {:5.2} s wall",
+            let line = format!(
+                "[twin] {:6.3} / {:.3} s virtual, {:5.2} s wall",
                 *time_us as f64 / 1e6,
                 *end_us as f64 / 1e6,
                 started.elapsed().as_secs_f64()
             );
-            let _ = std::io::stderr().flush();
+            if tty {
+                eprint!("{clear}{line}");
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("{line}");
+            }
         }
         TwinEvent::Log { time_us, side, line } if !quiet => {
             let who = if *side == Side::Core1 { "core1" } else { "core0" };
-            eprintln!("\r[{:8.3} ms] {who}: {line}", *time_us as f64 / 1e3);
+            eprintln!("{clear}[{:8.3} ms] {who}: {line}", *time_us as f64 / 1e3);
         }
-        TwinEvent::CrashReport { report, .. } => eprintln!("\r{report}"),
+        TwinEvent::CrashReport { report, .. } => eprintln!("{clear}{report}"),
         TwinEvent::Supervision { time_us, action } => {
-            eprintln!("\r[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3)
+            eprintln!("{clear}[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3)
         }
         TwinEvent::Error { time_us, message } => {
-            eprintln!("\r[{:8.3} ms] error: {message}", *time_us as f64 / 1e3)
+            eprintln!("{clear}[{:8.3} ms] error: {message}", *time_us as f64 / 1e3)
         }
         _ => {}
     });
-    eprintln!();
+    if tty {
+        eprintln!();
+    }
     let record = match result {
         Ok(r) => r,
         Err(e) => {
