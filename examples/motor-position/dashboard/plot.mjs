@@ -186,9 +186,10 @@ export class TimePlot {
 }
 
 export function formatTick(v, step) {
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  const s = v.toFixed(decimals + (step % 1 === 0.5 || step % 1 === 0.25 ? 1 : 0));
-  return s === '-0' ? '0' : s;
+  let decimals = 0;
+  while (decimals < 6 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-9) decimals++;
+  const s = v.toFixed(decimals);
+  return Number(s) === 0 ? s.replace('-', '') : s;
 }
 
 /** A bar chart (the jitter histogram): `bars` = [{ label, value }], log-scaled heights. */
@@ -202,7 +203,7 @@ export function drawBars(canvas, title, bars) {
   const g = canvas.getContext('2d');
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, W, H);
-  const left = 8, right = 8, top = 20, bottom = 30;
+  const left = 8, right = 8, top = 34, bottom = 30;
   const pw = W - left - right, ph = H - top - bottom;
   g.font = 'bold 12px system-ui, sans-serif';
   g.fillStyle = '#1d2430';
@@ -219,7 +220,7 @@ export function drawBars(canvas, title, bars) {
     g.fillStyle = '#5b6470';
     g.textAlign = 'center';
     if (i % 2 === 0) g.fillText(b.label, left + i * bw + bw / 2, top + ph + 3);
-    if (b.value) g.fillText(String(b.value), left + i * bw + bw / 2, top + ph - hgt - 12 < top ? top : top + ph - hgt - 12);
+    if (b.value) g.fillText(String(b.value), left + i * bw + bw / 2, top + ph - Math.max(hgt, 1) - 12);
   });
   g.fillStyle = '#5b6470';
   g.textAlign = 'left';

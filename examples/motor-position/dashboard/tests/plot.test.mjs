@@ -1,0 +1,38 @@
+// The plot's pure helpers: tick steps, autoscale and the ring of samples.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { niceStep, autoscale, Series, formatTick } from '../plot.mjs';
+
+test('niceStep picks 1/2/2.5/5 x 10^n', () => {
+  assert.equal(niceStep(10, 5), 2);
+  assert.equal(niceStep(1, 4), 0.25);
+  assert.equal(niceStep(0.03, 3), 0.01);
+  assert.equal(niceStep(700, 5), 200);
+  assert.equal(niceStep(0, 5), 1);
+  assert.equal(niceStep(NaN, 5), 1);
+});
+
+test('autoscale pads and never returns an empty range', () => {
+  assert.deepStrictEqual(autoscale(0, 10), [-0.8, 10.8]);
+  const [lo, hi] = autoscale(3, 3);
+  assert.ok(lo < 3 && hi > 3);
+  assert.deepStrictEqual(autoscale(Infinity, -Infinity), [-1, 1]);
+});
+
+test('Series keeps the newest rows, oldest first', () => {
+  const s = new Series(3, 2);
+  for (let i = 0; i < 5; i++) s.push(i, [i * 10, -i]);
+  const seen = [];
+  s.forEach((t, i) => seen.push([t, s.v[i * 2], s.v[i * 2 + 1]]));
+  assert.deepStrictEqual(seen, [[2, 20, -2], [3, 30, -3], [4, 40, -4]]);
+  assert.equal(s.last(), 4);
+  s.clear();
+  assert.ok(Number.isNaN(s.last()));
+});
+
+test('formatTick uses the step to choose decimals', () => {
+  assert.equal(formatTick(2, 1), '2');
+  assert.equal(formatTick(0.5, 0.5), '0.5');
+  assert.equal(formatTick(-0.0001, 0.01), '0.00');
+  assert.equal(formatTick(0.25, 0.25), '0.25');
+});
