@@ -32,7 +32,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => {
                 let v = value("--seconds")?;
                 let s: f64 = v.parse().map_err(|_| format!("--seconds: `{v}` is not a number"))?;
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     return Err(format!("--seconds must be above 0, got {s}"));
                 }
                 args.seconds = Some(s);
@@ -83,7 +83,8 @@ impl FakeLoop {
         self.position += self.velocity * dt;
         self.current += (current_ref - self.current) * 0.2;
         let current = self.current + 0.01 * self.noise();
-        let duty = if self.enabled { (0.08 * self.velocity + 0.5 * current).clamp(-1.0, 1.0) / 2.0 } else { 0.0 };
+        let duty =
+            if self.enabled { (0.08 * self.velocity + 0.5 * current).clamp(-1.0, 1.0) / 2.0 } else { 0.0 };
         let mut flags = 0;
         if self.enabled {
             flags |= TelemetrySample::FLAG_ENABLED;
@@ -151,7 +152,9 @@ fn main() {
         noise: 0x1234_5678,
     };
     let commands = dashboard.commands();
-    dashboard.publish_log("fake_loop: a stand-in loop for testing the page (not the twin, not the example's control code)");
+    dashboard.publish_log(
+        "fake_loop: a stand-in loop for testing the page (not the twin, not the example's control code)",
+    );
     let start = Instant::now();
     let mut next = start;
     let mut done_ms = 0u64;
@@ -192,10 +195,10 @@ fn main() {
             stats.record(&Release { lateness, ..Release::default() }, exec);
         }
         tick += 1;
-        if tick % 5 == 0 {
+        if tick.is_multiple_of(5) {
             dashboard.publish_stats(&stats);
         }
-        if tick % 25 == 0 {
+        if tick.is_multiple_of(25) {
             heartbeat = heartbeat.wrapping_add(25);
             dashboard.publish_status(&Status {
                 core1: Core1State::Running,

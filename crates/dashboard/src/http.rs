@@ -147,7 +147,8 @@ pub fn parse_head(head: &str) -> Result<Request, HttpError> {
     let mut lines = head.split("\r\n");
     let request_line = lines.next().ok_or(HttpError::Malformed("empty request"))?;
     let mut parts = request_line.split(' ');
-    let (Some(method), Some(path), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(path), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(HttpError::Malformed("request line is not `METHOD PATH VERSION`"));
     };

@@ -300,7 +300,8 @@ impl Shared {
         self.rejected.fetch_add(1, Ordering::Relaxed);
         let reply = ServerText::Error { code: error.code().to_string(), message: error.to_string() };
         self.push(client, Message::text(reply.to_json()));
-        let line = format!("dashboard: rejected a message from {}: {} ({})", client.peer, error, error.code());
+        let line =
+            format!("dashboard: rejected a message from {}: {} ({})", client.peer, error, error.code());
         eprintln!("{line}");
         self.log(&line);
     }
@@ -331,8 +332,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         }
         let Ok(stream) = stream else { continue };
         let conn_shared = Arc::clone(&shared);
-        let spawned =
-            std::thread::Builder::new().name("dashboard-conn".into()).spawn(move || connection(stream, conn_shared));
+        let spawned = std::thread::Builder::new()
+            .name("dashboard-conn".into())
+            .spawn(move || connection(stream, conn_shared));
         if let Ok(handle) = spawned {
             let mut threads = lock(&shared.threads);
             threads.retain(|t| !t.is_finished());
@@ -349,7 +351,8 @@ fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
         Ok(r) => r,
         Err(HttpError::Closed) | Err(HttpError::Io(_)) => return,
         Err(e) => {
-            let _ = http::respond(&mut stream, "400 Bad Request", "text/plain", e.to_string().as_bytes(), true);
+            let _ =
+                http::respond(&mut stream, "400 Bad Request", "text/plain", e.to_string().as_bytes(), true);
             return;
         }
     };
@@ -363,7 +366,9 @@ fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
         ("GET" | "HEAD", Some(asset)) => {
             http::respond(&mut stream, "200 OK", asset.content_type, asset.body.as_bytes(), !head_only)
         }
-        ("GET" | "HEAD", None) => http::respond(&mut stream, "404 Not Found", "text/plain", b"not found", !head_only),
+        ("GET" | "HEAD", None) => {
+            http::respond(&mut stream, "404 Not Found", "text/plain", b"not found", !head_only)
+        }
         _ => http::respond(&mut stream, "405 Method Not Allowed", "text/plain", b"GET or HEAD only", true),
     };
     let _ = stream.shutdown(Shutdown::Write);
@@ -378,7 +383,13 @@ fn websocket(mut stream: TcpStream, rest: Vec<u8>, request: &Request, shared: &A
         }
     };
     if lock(&shared.clients).len() >= shared.config.max_clients {
-        let _ = http::respond(&mut stream, "503 Service Unavailable", "text/plain", b"too many pages connected", true);
+        let _ = http::respond(
+            &mut stream,
+            "503 Service Unavailable",
+            "text/plain",
+            b"too many pages connected",
+            true,
+        );
         return;
     }
     let response = format!(

@@ -22,7 +22,9 @@ use serde_json::{Map, Value};
 use splitcore_exec::TaskStats;
 
 #[cfg(target_endian = "big")]
-compile_error!("the wire format forwards little-endian structs unchanged; big-endian hosts are not supported");
+compile_error!(
+    "the wire format forwards little-endian structs unchanged; big-endian hosts are not supported"
+);
 
 /// Header bytes before the records.
 pub const HEADER_LEN: usize = 8;
@@ -271,7 +273,9 @@ impl DecodeError {
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DecodeError::TooShort { len } => write!(f, "message of {len} bytes is shorter than the 8-byte header"),
+            DecodeError::TooShort { len } => {
+                write!(f, "message of {len} bytes is shorter than the 8-byte header")
+            }
             DecodeError::UnknownKind(kind) => write!(f, "unknown message kind {kind}"),
             DecodeError::UnsupportedVersion(v) => write!(f, "format version {v}, expected {VERSION}"),
             DecodeError::RecordSize { kind, found, expected } => {
@@ -455,7 +459,9 @@ impl std::fmt::Display for CommandError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CommandError::TooLong { len } => write!(f, "message of {len} bytes (at most {MAX_COMMAND_LEN})"),
-            CommandError::Binary { len } => write!(f, "binary message of {len} bytes (commands are JSON text)"),
+            CommandError::Binary { len } => {
+                write!(f, "binary message of {len} bytes (commands are JSON text)")
+            }
             CommandError::Json(e) => write!(f, "not JSON: {e}"),
             CommandError::NotAnObject => write!(f, "a command must be a JSON object"),
             CommandError::MissingField(field) => write!(f, "missing field `{field}`"),
@@ -470,7 +476,9 @@ impl std::fmt::Display for CommandError {
             CommandError::OutOfRange { field, value } => {
                 write!(f, "{field} {value} outside (0, {MAX_VELOCITY_LIMIT_RAD_S}]")
             }
-            CommandError::QueueFull => write!(f, "command queue full; the application is not taking commands"),
+            CommandError::QueueFull => {
+                write!(f, "command queue full; the application is not taking commands")
+            }
         }
     }
 }
@@ -594,6 +602,7 @@ impl ServerText {
     /// The JSON text.
     pub fn to_json(&self) -> String {
         // Serialising these plain structs cannot fail (string keys, finite or null floats).
-        serde_json::to_string(self).unwrap_or_else(|e| format!(r#"{{"type":"log","line":"encode error: {e}"}}"#))
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| format!(r#"{{"type":"log","line":"encode error: {e}"}}"#))
     }
 }

@@ -91,7 +91,15 @@ fn invalid_cases(telemetry: &[u8], stats: &[u8]) -> Vec<(&'static str, Vec<u8>, 
         ("stats record size 40", with(stats, 4, 40), "bad_record_size"),
         ("reserved set", with(telemetry, 7, 1), "reserved_not_zero"),
         ("telemetry count 0", [with(telemetry, 2, 0)[..8].to_vec()].concat(), "bad_count"),
-        ("telemetry count 257", { let mut b = with(telemetry, 2, 1); b[3] = 1; b }, "bad_count"),
+        (
+            "telemetry count 257",
+            {
+                let mut b = with(telemetry, 2, 1);
+                b[3] = 1;
+                b
+            },
+            "bad_count",
+        ),
         ("stats count 2", with(stats, 2, 2), "bad_count"),
         ("one byte missing", telemetry[..telemetry.len() - 1].to_vec(), "bad_length"),
         ("one byte extra", [telemetry, &[0]].concat(), "bad_length"),
