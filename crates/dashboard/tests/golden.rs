@@ -16,7 +16,7 @@ fn golden_dir() -> PathBuf {
 }
 
 fn samples() -> Vec<TelemetrySample> {
-    let edge = [0.1f32, -3.141_592_7, -0.0, f32::MAX, f32::MIN_POSITIVE, 1e-45, -1.0, 123_456.79];
+    let edge = [0.1f32, -std::f32::consts::PI, -0.0, f32::MAX, f32::MIN_POSITIVE, 1e-45, -1.0, 123_456.79];
     (0..5u32)
         .map(|i| TelemetrySample {
             seq: if i == 4 { u32::MAX } else { 1000 + i },
