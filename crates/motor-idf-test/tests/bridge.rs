@@ -89,7 +89,7 @@ fn telemetry_frames_are_forwarded_unchanged() {
         while frames.send(bytemuck::bytes_of(&sample(next))).is_ok() {
             sent.push(sample(next));
             next += 1;
-            if next % 37 == 0 {
+            if next.is_multiple_of(37) {
                 frames.send(&[0u8; 12]).expect("room for the short frame");
             }
         }
