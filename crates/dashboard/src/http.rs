@@ -73,11 +73,23 @@ pub struct Request {
 
 impl Request {
     /// The first header called `name` (lower-case).
+    ///
+    /// ```
+    /// let req = splitcore_dashboard::http::parse_head("GET / HTTP/1.1\r\nHost: a\r\nHost: b").unwrap();
+    /// assert_eq!(req.header("host"), Some("a"));
+    /// assert_eq!(req.header("upgrade"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Whether the header `name` lists `token` (comma-separated, case-insensitive).
+    ///
+    /// ```
+    /// let req = splitcore_dashboard::http::parse_head("GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade").unwrap();
+    /// assert!(req.header_has("connection", "upgrade"));
+    /// assert!(!req.header_has("connection", "close"));
+    /// ```
     pub fn header_has(&self, name: &str, token: &str) -> bool {
         self.header(name).is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     }
@@ -110,6 +122,16 @@ impl std::fmt::Display for HttpError {
 impl std::error::Error for HttpError {}
 
 /// Reads one request head; returns it and any bytes read past its end.
+///
+/// ```
+/// use splitcore_dashboard::http::{read_request, HttpError};
+///
+/// let mut input: &[u8] = b"GET /app.mjs HTTP/1.1\r\nHost: x\r\n\r\nextra";
+/// let (req, rest) = read_request(&mut input).unwrap();
+/// assert_eq!((req.path.as_str(), rest.as_slice()), ("/app.mjs", &b"extra"[..]));
+/// let mut cut: &[u8] = b"GET / HTTP/1.1\r\n";
+/// assert!(matches!(read_request(&mut cut), Err(HttpError::Closed)));
+/// ```
 pub fn read_request(stream: &mut impl Read) -> Result<(Request, Vec<u8>), HttpError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
@@ -170,6 +192,13 @@ pub fn parse_head(head: &str) -> Result<Request, HttpError> {
 }
 
 /// Writes a complete response and asks the client to close.
+///
+/// ```
+/// let mut out = Vec::new();
+/// splitcore_dashboard::http::respond(&mut out, "404 Not Found", "text/plain", b"no", true).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n") && text.ends_with("\r\n\r\nno"));
+/// ```
 pub fn respond(
     stream: &mut impl Write,
     status: &str,

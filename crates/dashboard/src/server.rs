@@ -128,6 +128,13 @@ impl std::fmt::Debug for Dashboard {
 impl Dashboard {
     /// Binds `addr` (port 0 picks a free port, see [`Dashboard::local_addr`]) and serves with
     /// the default [`Config`].
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// let busy = splitcore_dashboard::Dashboard::start(d.local_addr());
+    /// assert_eq!(busy.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn start(addr: impl ToSocketAddrs) -> io::Result<Dashboard> {
         Dashboard::start_with(addr, Config::default())
     }
@@ -171,17 +178,37 @@ impl Dashboard {
     }
 
     /// The bound address.
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// assert!(d.local_addr().ip().is_loopback());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `http://<address>/`, for a browser.
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// assert_eq!(d.url(), format!("http://127.0.0.1:{}/", d.local_addr().port()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
 
     /// Sends telemetry samples to every page (split into messages of at most
     /// [`wire::MAX_SAMPLES_PER_MESSAGE`]).
+    ///
+    /// ```
+    /// use motor_position_control::protocol::TelemetrySample;
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// d.publish_samples(&[TelemetrySample::default(); 300]);
+    /// assert_eq!(d.counters().samples_published, 300);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn publish_samples(&self, samples: &[TelemetrySample]) {
         self.shared.samples_published.fetch_add(samples.len() as u64, Ordering::Relaxed);
         for bytes in wire::encode_sample_messages(samples) {
@@ -190,6 +217,13 @@ impl Dashboard {
     }
 
     /// Sends the control task's loop statistics to every page (and to pages that connect later).
+    ///
+    /// ```
+    /// use splitcore_exec::{Period, TaskStats};
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// d.publish_stats(&TaskStats::new(&Period::from_hz_at(20_000, 240_000_000).unwrap()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn publish_stats(&self, stats: &TaskStats) {
         let message = Message::binary(wire::encode_stats(stats));
         lock(&self.shared.snapshot).stats = Some(message.clone());
@@ -197,6 +231,20 @@ impl Dashboard {
     }
 
     /// Sends core 1's status to every page (and to pages that connect later).
+    ///
+    /// ```
+    /// use splitcore_dashboard::{Core1State, Dashboard, Status};
+    /// let d = Dashboard::start("127.0.0.1:0")?;
+    /// d.publish_status(&Status {
+    ///     core1: Core1State::Running,
+    ///     heartbeat: 120,
+    ///     stack_high_water_bytes: 2304,
+    ///     restarts: 0,
+    ///     uptime_ms: 1500,
+    ///     detail: "twin, virtual time 1.5 s".into(),
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn publish_status(&self, status: &Status) {
         let message = Message::text(ServerText::Status(status.clone()).to_json());
         lock(&self.shared.snapshot).status = Some(message.clone());
@@ -205,11 +253,24 @@ impl Dashboard {
 
     /// Sends one log line to every page (the last [`Config::log_history`] lines are kept for
     /// pages that connect later).
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// d.publish_log("core 1 up, boot #1\n"); // a trailing newline is dropped
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn publish_log(&self, line: &str) {
         self.shared.log(line.trim_end_matches(['\r', '\n']));
     }
 
-    /// Sends a crash report (lines separated by `\n`) to every page.
+    /// Sends a crash report (lines separated by `\n`) to every page (and to pages that connect
+    /// later).
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// d.publish_crash("Guru Meditation Error: Core  1 panic'ed (IllegalInstruction)\nBacktrace: 0x42000a1c:0x3fc9e0f0");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn publish_crash(&self, report: &str) {
         let message = Message::text(ServerText::Crash { report: report.to_string() }.to_json());
         lock(&self.shared.snapshot).crash = Some(message.clone());
@@ -218,11 +279,24 @@ impl Dashboard {
 
     /// Commands from the pages, in arrival order. Every call returns a handle to the same
     /// queue.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// assert!(d.commands().recv_timeout(Duration::from_millis(10)).is_err()); // no page yet
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn commands(&self) -> Receiver<Command> {
         self.commands.clone()
     }
 
     /// The counters.
+    ///
+    /// ```
+    /// let d = splitcore_dashboard::Dashboard::start("127.0.0.1:0")?;
+    /// assert_eq!(d.counters(), splitcore_dashboard::Counters::default());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn counters(&self) -> Counters {
         let s = &self.shared;
         Counters {

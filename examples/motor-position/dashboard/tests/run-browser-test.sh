@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the browser test against the fake_loop stand-in (to be switched to the twin once it is
-# merged): builds and starts the server on a free port, runs browser-test.mjs, stops the server.
+# merged): builds and starts the server on a free port, runs browser-check.mjs, stops the server.
 #
 #   examples/motor-position/dashboard/tests/run-browser-test.sh [SCREENSHOT.png]
 #
@@ -19,4 +19,4 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$url_file"' EXIT
 for _ in $(seq 100); do [ -s "$url_file" ] && break; sleep 0.1; done
 [ -s "$url_file" ] || { echo "fake_loop did not start" >&2; exit 1; }
-node "$here/browser-test.mjs" --url "$(cat "$url_file")" --screenshot "$screenshot"
+node "$here/browser-check.mjs" --url "$(cat "$url_file")" --screenshot "$screenshot"

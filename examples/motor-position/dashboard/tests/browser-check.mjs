@@ -2,7 +2,7 @@
 // driven by playwright-core), checks that the plots update, moves the setpoint and waits for
 // the position to follow, and saves a screenshot.
 //
-//   node browser-test.mjs --url http://127.0.0.1:PORT/ --screenshot out.png [--chromium /usr/bin/chromium]
+//   node browser-check.mjs --url http://127.0.0.1:PORT/ --screenshot out.png [--chromium /usr/bin/chromium]
 //
 // The screenshot path may also come from DASHBOARD_SCREENSHOT, the browser from CHROMIUM.
 // Exits 0 and prints "N passed, 0 failed" when every check passed, 1 otherwise.
