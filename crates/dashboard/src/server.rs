@@ -399,19 +399,41 @@ impl Shared {
     }
 }
 
+/// Connections (page files and WebSockets) served at once; more are answered `503` at once.
+const MAX_CONNECTIONS: usize = 64;
+
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let mut stream = match stream {
+            Ok(s) => s,
+            Err(_) => {
+                // Out of descriptors or similar: do not spin.
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+        };
+        let mut threads = lock(&shared.threads);
+        threads.retain(|t| !t.is_finished());
+        if threads.len() >= MAX_CONNECTIONS {
+            drop(threads);
+            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+            let _ = http::respond(
+                &mut stream,
+                "503 Service Unavailable",
+                "text/plain",
+                b"too many connections",
+                true,
+            );
+            continue;
+        }
         let conn_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name("dashboard-conn".into())
             .spawn(move || connection(stream, conn_shared));
         if let Ok(handle) = spawned {
-            let mut threads = lock(&shared.threads);
-            threads.retain(|t| !t.is_finished());
             threads.push(handle);
         }
     }
