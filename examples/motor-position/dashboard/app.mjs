@@ -246,10 +246,13 @@ function connect() {
 function send(obj) {
   if (!ws || ws.readyState !== WebSocket.OPEN) {
     $('command-state').textContent = 'not connected';
-    return;
+    return false;
   }
   ws.send(JSON.stringify(obj));
+  return true;
 }
+// For tests and the console: dashboard.send({ cmd: 'disable' }).
+state.send = send;
 
 function sendPosition() {
   const target = Number($('target').value);

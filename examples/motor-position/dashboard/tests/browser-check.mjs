@@ -120,6 +120,16 @@ async function main() {
     const decodeErrors = await page.evaluate(() => globalThis.dashboard.decodeErrors);
     check('no decode errors', decodeErrors === 0, `${decodeErrors}`);
 
+    // A bad command is answered with a specific error, shown on the page, and logged.
+    await page.evaluate(() => globalThis.dashboard.send({ cmd: 'spin' }));
+    check('bad command rejected with its error code', await waitFor(page,
+      () => document.getElementById('command-state').textContent.startsWith('rejected (unknown_command)'), null, 5000),
+      await page.evaluate(() => document.getElementById('command-state').textContent));
+    check('rejection logged on the page', await waitFor(page,
+      () => document.getElementById('log').textContent.includes('rejected a message'), null, 5000));
+    const stillThere = await page.evaluate(() => globalThis.dashboard.lastSample.position_rad);
+    check('a rejected command changes nothing', Math.abs(stillThere - args.target) < 0.02, `position ${stillThere.toFixed(3)} rad`);
+
     await sleep(1500); // let the step response fill part of the window
     const path = resolve(args.screenshot);
     mkdirSync(dirname(path), { recursive: true });
