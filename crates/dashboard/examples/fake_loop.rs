@@ -7,7 +7,12 @@
 //! ```sh
 //! cargo run -p splitcore-dashboard --example fake_loop -- --addr 127.0.0.1:8080
 //! cargo run -p splitcore-dashboard --example fake_loop -- --addr 127.0.0.1:0 --url-file /tmp/url --seconds 60
+//! cargo run -p splitcore-dashboard --example fake_loop -- --crash-after 3   # a made-up crash, then a restart
 //! ```
+//!
+//! `--crash-after S` plays a core-1 crash S seconds in: status `crashed`, a crash report
+//! (invented, marked as such), no telemetry for a second, then a restart (sample counter and
+//! time from zero, `restarts` 1), so the page's crash and restart handling can be tested.
 
 use std::time::{Duration, Instant};
 
@@ -19,10 +24,11 @@ struct Args {
     addr: String,
     url_file: Option<String>,
     seconds: Option<f64>,
+    crash_after: Option<f64>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { addr: "127.0.0.1:8080".into(), url_file: None, seconds: None };
+    let mut args = Args { addr: "127.0.0.1:8080".into(), url_file: None, seconds: None, crash_after: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -37,8 +43,19 @@ fn parse_args() -> Result<Args, String> {
                 }
                 args.seconds = Some(s);
             }
+            "--crash-after" => {
+                let v = value("--crash-after")?;
+                let s: f64 = v.parse().map_err(|_| format!("--crash-after: `{v}` is not a number"))?;
+                if s.is_nan() || s <= 0.0 {
+                    return Err(format!("--crash-after must be above 0, got {s}"));
+                }
+                args.crash_after = Some(s);
+            }
             "-h" | "--help" => {
-                return Err("usage: fake_loop [--addr HOST:PORT] [--url-file PATH] [--seconds S]".into())
+                return Err(
+                    "usage: fake_loop [--addr HOST:PORT] [--url-file PATH] [--seconds S] [--crash-after S]"
+                        .into(),
+                )
             }
             other => return Err(format!("unknown argument `{other}` (try --help)")),
         }
@@ -160,6 +177,9 @@ fn main() {
     let mut done_ms = 0u64;
     let mut tick = 0u64;
     let mut heartbeat = 0u32;
+    let mut restarts = 0u32;
+    // While "crashed": when core 1 comes back.
+    let mut down_until: Option<Instant> = None;
     loop {
         if args.seconds.is_some_and(|s| start.elapsed().as_secs_f64() >= s) {
             break;
@@ -179,6 +199,27 @@ fn main() {
                     dashboard.publish_log("setpoint: disabled");
                 }
             }
+        }
+        if restarts == 0
+            && down_until.is_none()
+            && args.crash_after.is_some_and(|s| start.elapsed().as_secs_f64() >= s)
+        {
+            crash(&dashboard, heartbeat, start);
+            down_until = Some(Instant::now() + Duration::from_secs(1));
+        }
+        if let Some(until) = down_until {
+            if Instant::now() < until {
+                done_ms = start.elapsed().as_millis() as u64;
+                sleep_until(&mut next);
+                continue;
+            }
+            // Core 1 "restarts": counters and time from zero, the plant where it was.
+            down_until = None;
+            restarts += 1;
+            sim.seq = 0;
+            sim.time_us = 0;
+            stats = TaskStats::new(&period);
+            dashboard.publish_log("fake_loop: core 1 restarted (simulated)");
         }
         // Catch up with real time in 1 ms steps, published every 20 ms.
         let due_ms = start.elapsed().as_millis() as u64;
@@ -204,18 +245,44 @@ fn main() {
                 core1: Core1State::Running,
                 heartbeat,
                 stack_high_water_bytes: 2304,
-                restarts: 0,
+                restarts,
                 uptime_ms: start.elapsed().as_millis() as u64,
                 detail: "fake loop: first-order follower, not the twin".into(),
             });
         }
-        next += Duration::from_millis(20);
-        let now = Instant::now();
-        if next > now {
-            std::thread::sleep(next - now);
-        } else {
-            next = now;
-        }
+        sleep_until(&mut next);
     }
     println!("fake_loop: done, {:?}", dashboard.counters());
+}
+
+/// Sleeps to the next 20 ms boundary (or resynchronises when late).
+fn sleep_until(next: &mut Instant) {
+    *next += Duration::from_millis(20);
+    let now = Instant::now();
+    if *next > now {
+        std::thread::sleep(*next - now);
+    } else {
+        *next = now;
+    }
+}
+
+/// A made-up core-1 crash: status, an invented report in ESP-IDF's format, a log line.
+fn crash(dashboard: &Dashboard, heartbeat: u32, start: Instant) {
+    dashboard.publish_status(&Status {
+        core1: Core1State::Crashed,
+        heartbeat,
+        stack_high_water_bytes: 2304,
+        restarts: 0,
+        uptime_ms: start.elapsed().as_millis() as u64,
+        detail: "fake loop: simulated crash".into(),
+    });
+    dashboard.publish_crash(
+        "fake_loop: SIMULATED crash report (made up for testing the page)\n\
+         Guru Meditation Error: Core  1 panic'ed (LoadProhibited). Exception was unhandled.\n\
+         PC      : 0x42001a2c  PS      : 0x00060a30  A0      : 0x82001b10  A1      : 0x3fc9e0f0\n\
+         EXCVADDR: 0x00000000\n\
+         \n\
+         Backtrace: 0x42001a29:0x3fc9e0f0 0x42001b0d:0x3fc9e110 0x40378f21:0x3fc9e130",
+    );
+    dashboard.publish_log("fake_loop: core 1 crashed (simulated); restarting in 1 s");
 }

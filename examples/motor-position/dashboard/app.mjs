@@ -15,19 +15,19 @@ const $ = (id) => document.getElementById(id);
 
 const plots = {
   position: new TimePlot($('plot-position'), {
-    title: 'Position', unit: 'rad', windowS: WINDOW_S, rate: RATE,
+    title: 'Position', unit: 'rad', windowS: WINDOW_S, rate: RATE, minSpan: 0.1,
     lines: [{ label: 'position', color: '#3b7dd8' }, { label: 'setpoint', color: '#c9372c', dash: [6, 4] }],
   }),
   velocity: new TimePlot($('plot-velocity'), {
-    title: 'Velocity', unit: 'rad/s', windowS: WINDOW_S, rate: RATE,
+    title: 'Velocity', unit: 'rad/s', windowS: WINDOW_S, rate: RATE, minSpan: 0.5,
     lines: [{ label: 'velocity', color: '#2f9e5b' }, { label: 'reference', color: '#8a93a0', dash: [4, 3] }],
   }),
   current: new TimePlot($('plot-current'), {
-    title: 'Current', unit: 'A', windowS: WINDOW_S, rate: RATE,
+    title: 'Current', unit: 'A', windowS: WINDOW_S, rate: RATE, minSpan: 0.05,
     lines: [{ label: 'current', color: '#d08b1c' }, { label: 'reference', color: '#8a93a0', dash: [4, 3] }],
   }),
   duty: new TimePlot($('plot-duty'), {
-    title: 'Duty', unit: '-1..1', windowS: WINDOW_S, rate: RATE,
+    title: 'Duty', unit: '-1..1', windowS: WINDOW_S, rate: RATE, minSpan: 0.05,
     lines: [{ label: 'duty', color: '#7a4fd0' }],
   }),
 };

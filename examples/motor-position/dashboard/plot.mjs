@@ -12,9 +12,16 @@ export function niceStep(span, target = 5) {
   return 10 * pow;
 }
 
-/** The y range to show for data in [min, max]: padded, never empty. */
-export function autoscale(min, max) {
+/**
+ * The y range to show for data in [min, max]: padded, never empty, and at least `minSpan`
+ * wide (centred on the data), so that noise around a constant does not fill the plot.
+ */
+export function autoscale(min, max, minSpan = 0) {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [-1, 1];
+  if (max - min < minSpan) {
+    const mid = (min + max) / 2;
+    return [mid - minSpan / 2, mid + minSpan / 2];
+  }
   if (max - min < 1e-9) {
     const pad = Math.max(Math.abs(max) * 0.1, 0.1);
     return [min - pad, max + pad];
@@ -60,7 +67,7 @@ export class Series {
 export class TimePlot {
   /**
    * @param canvas  the <canvas>
-   * @param opts    { title, unit, windowS, rate, lines: [{ label, color, dash? }] }
+   * @param opts    { title, unit, windowS, rate, minSpan?, lines: [{ label, color, dash? }] }
    */
   constructor(canvas, opts) {
     this.canvas = canvas;
@@ -113,7 +120,7 @@ export class TimePlot {
         }
       }
     });
-    const [y0, y1] = autoscale(min, max);
+    const [y0, y1] = autoscale(min, max, this.opts.minSpan || 0);
     const sx = (t) => left + ((t - tStart) / windowS) * pw;
     const sy = (v) => top + (1 - (v - y0) / (y1 - y0)) * ph;
 

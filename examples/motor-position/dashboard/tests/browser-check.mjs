@@ -3,6 +3,11 @@
 // the position to follow, and saves a screenshot.
 //
 //   node browser-check.mjs --url http://127.0.0.1:PORT/ --screenshot out.png [--chromium /usr/bin/chromium]
+//                          [--scenario follow|crash]
+//
+// Scenario `follow` (default): plots update, the setpoint moves the position, a bad command is
+// rejected. Scenario `crash`: against a server that plays a core-1 crash and restart
+// (fake_loop --crash-after S), the crash report and state appear, then telemetry resumes.
 //
 // The screenshot path may also come from DASHBOARD_SCREENSHOT, the browser from CHROMIUM.
 // Exits 0 and prints "N passed, 0 failed" when every check passed, 1 otherwise.
@@ -16,6 +21,7 @@ function parseArgs(argv) {
     screenshot: process.env.DASHBOARD_SCREENSHOT || null,
     chromium: process.env.CHROMIUM || '/usr/bin/chromium',
     target: 2.5,
+    scenario: 'follow',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -27,6 +33,7 @@ function parseArgs(argv) {
     else if (a === '--screenshot') args.screenshot = value();
     else if (a === '--chromium') args.chromium = value();
     else if (a === '--target') args.target = Number(value());
+    else if (a === '--scenario') args.scenario = value();
     else throw new Error(`unknown argument ${a}`);
   }
   if (!args.url) throw new Error('--url is required (the running dashboard server)');
@@ -35,6 +42,7 @@ function parseArgs(argv) {
     throw new Error(`no browser at ${args.chromium}: apt-get install -y chromium (or pass --chromium)`);
   }
   if (!Number.isFinite(args.target) || Math.abs(args.target) < 0.5) throw new Error('--target must be a number with |target| >= 0.5');
+  if (!['follow', 'crash'].includes(args.scenario)) throw new Error(`--scenario must be follow or crash, not ${args.scenario}`);
   return args;
 }
 
@@ -87,6 +95,42 @@ async function main() {
 
     check('WebSocket connects', await waitFor(page, () => document.getElementById('conn').dataset.state === 'ok', null, 10000));
     check('telemetry arrives', await waitFor(page, () => globalThis.dashboard && globalThis.dashboard.samples > 100, null, 10000));
+    if (args.scenario === 'crash') await crashScenario(page);
+    else await followScenario(page, args);
+
+    const path = resolve(args.screenshot);
+    mkdirSync(dirname(path), { recursive: true });
+    await page.screenshot({ path, fullPage: true });
+    check('screenshot saved', existsSync(path), path);
+    check('no page errors', pageErrors.length === 0, pageErrors.join('; '));
+  } finally {
+    await browser.close();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+async function crashScenario(page) {
+  const text = (id) => page.evaluate((i) => document.getElementById(i).textContent, id);
+  check('crash report shown', await waitFor(page, () => !document.getElementById('crash-card').hidden
+    && document.getElementById('crash').textContent.includes('Backtrace: 0x'), null, 20000));
+  check('core-1 state crashed', await waitFor(page, () => document.getElementById('core1').textContent === 'core 1: crashed', null, 5000),
+    await text('core1'));
+  check('crash logged', await waitFor(page, () => document.getElementById('log').textContent.includes('core 1 crashed'), null, 5000));
+  check('core 1 running again after the restart', await waitFor(page,
+    () => document.getElementById('core1').textContent === 'core 1: running' && document.getElementById('s-restarts').textContent === '1',
+    null, 10000), `${await text('core1')}, restarts ${await text('s-restarts')}`);
+  const n0 = await page.evaluate(() => globalThis.dashboard.samples);
+  check('telemetry resumes', await waitFor(page, (n) => globalThis.dashboard.samples > n + 300, n0, 5000));
+  const seq = await page.evaluate(() => globalThis.dashboard.lastSample.seq);
+  check('samples count from zero after the restart', seq < 5000, `seq ${seq}`);
+  const lost = await page.evaluate(() => globalThis.dashboard.lost);
+  check('the restart is not counted as lost samples', lost === 0, `${lost}`);
+  check('the crash report stays visible', await page.evaluate(() => !document.getElementById('crash-card').hidden));
+}
+
+async function followScenario(page, args) {
+  {
 
     const shot = () => page.evaluate(() => document.getElementById('plot-position').toDataURL());
     const n0 = await page.evaluate(() => globalThis.dashboard.samples);
@@ -131,16 +175,7 @@ async function main() {
     check('a rejected command changes nothing', Math.abs(stillThere - args.target) < 0.02, `position ${stillThere.toFixed(3)} rad`);
 
     await sleep(1500); // let the step response fill part of the window
-    const path = resolve(args.screenshot);
-    mkdirSync(dirname(path), { recursive: true });
-    await page.screenshot({ path, fullPage: true });
-    check('screenshot saved', existsSync(path), path);
-    check('no page errors', pageErrors.length === 0, pageErrors.join('; '));
-  } finally {
-    await browser.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
 }
 
 main().catch((e) => {

@@ -17,6 +17,9 @@ test('autoscale pads and never returns an empty range', () => {
   const [lo, hi] = autoscale(3, 3);
   assert.ok(lo < 3 && hi > 3);
   assert.deepStrictEqual(autoscale(Infinity, -Infinity), [-1, 1]);
+  // A minimum span keeps noise around a constant small on the plot.
+  assert.deepStrictEqual(autoscale(1.9999, 2.0001, 0.1), [1.95, 2.05]);
+  assert.deepStrictEqual(autoscale(0, 10, 0.1), [-0.8, 10.8]);
 });
 
 test('Series keeps the newest rows, oldest first', () => {
