@@ -1,5 +1,3 @@
 /* components/esp_common/include/esp_attr.h: IRAM_ATTR places code in IRAM (.iram1). */
 #pragma once
 #define IRAM_ATTR __attribute__((section(".iram1")))
-/* DRAM_ATTR places data in internal DRAM (.dram1). */
-#define DRAM_ATTR __attribute__((section(".dram1")))

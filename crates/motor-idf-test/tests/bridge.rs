@@ -312,6 +312,15 @@ fn c_json_messages_parse_as_the_page_expects() {
         (splitcore_dashboard::Core1State::Running, 7, 2048, 1, 1 << 40, "wifi \"lab\"\tap")
     );
 
+    for uptime in [0u64, 9, 10, u64::MAX] {
+        // SAFETY: valid buffers and strings.
+        let s =
+            json(|o, c| unsafe { motor_json_status(o, c, running, 0, 0, 0, uptime, detail.as_ptr()) }, 512)
+                .expect("fits");
+        let ServerText::Status(st) = server_text(&s) else { panic!("status expected") };
+        assert_eq!(st.uptime_ms, uptime, "{s}");
+    }
+
     // Log text with quotes, backslashes, control characters, UTF-8 and invalid bytes.
     let raw: &[u8] = b"a \"q\" \\ \x01\x1f\n caf\xc3\xa9 \xf0\x9f\x98\x80 bad:\xff\xc3 end";
     let kind = CString::new("log").expect("no NUL");

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "sdkconfig.h"
-#include "esp_attr.h"
 #include "esp_err.h"
 #include "esp_event.h"
 #include "esp_log.h"
@@ -33,13 +32,14 @@
 static const char *TAG = "motor";
 static const char *TAG_CORE1 = "core1";
 
-/* The shared region, in internal DRAM. Core 1's program finds it by this symbol
+/* The shared region. Core 1's program finds it by this symbol
  * (`extern "C" { static motor_position_region: ... }`) and attaches with protocol.rs's LAYOUT
- * after core 0 initialised it here. MOTOR_REGION_BYTES covers LAYOUT.size() on the ESP32-S3
- * (checked at start-up). */
+ * after core 0 initialised it here. It is in .bss, i.e. internal DRAM (never PSRAM: that would
+ * need EXT_RAM_BSS_ATTR). MOTOR_REGION_BYTES covers LAYOUT.size() on the ESP32-S3 (checked at
+ * start-up). */
 #define MOTOR_REGION_BYTES 8192
 #define MOTOR_REGION_ALIGN 16
-DRAM_ATTR __attribute__((aligned(MOTOR_REGION_ALIGN))) uint8_t motor_position_region[MOTOR_REGION_BYTES];
+__attribute__((aligned(MOTOR_REGION_ALIGN))) uint8_t motor_position_region[MOTOR_REGION_BYTES];
 
 #define STATS_PERIOD_MS 100
 #define STATUS_PERIOD_MS 500

@@ -687,6 +687,18 @@ size_t motor_json_hello(char *out, size_t cap, const char *source, uint32_t tele
     return finish(&w);
 }
 
+/* Decimal digits of `v` into buf (>= 21 bytes); no printf("%llu"): newlib-nano lacks it. */
+static const char *u64_dec(char *buf, uint64_t v)
+{
+    char *p = buf + 20;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + (v % 10));
+        v /= 10;
+    } while (v != 0);
+    return p;
+}
+
 size_t motor_json_status(char *out, size_t cap, const char *core1, uint32_t heartbeat, uint32_t stack_high_water,
                          uint32_t restarts, uint64_t uptime_ms, const char *detail)
 {
@@ -695,13 +707,14 @@ size_t motor_json_status(char *out, size_t cap, const char *core1, uint32_t hear
     }
     writer_t w = {.out = out, .cap = cap};
     char nums[160];
+    char uptime[21];
     out[0] = '\0';
     puts_(&w, "{\"type\":\"status\",\"core1\":", 2);
     put_string(&w, core1, strlen(core1), 2);
     snprintf(nums, sizeof nums,
-             ",\"heartbeat\":%lu,\"stack_high_water_bytes\":%lu,\"restarts\":%lu,\"uptime_ms\":%llu,\"detail\":",
+             ",\"heartbeat\":%lu,\"stack_high_water_bytes\":%lu,\"restarts\":%lu,\"uptime_ms\":%s,\"detail\":",
              (unsigned long)heartbeat, (unsigned long)stack_high_water, (unsigned long)restarts,
-             (unsigned long long)uptime_ms);
+             u64_dec(uptime, uptime_ms));
     puts_(&w, nums, 2);
     put_string(&w, detail, strlen(detail), 1);
     puts_(&w, "}", 0);

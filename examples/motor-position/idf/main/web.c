@@ -191,7 +191,7 @@ static void reply_text(httpd_req_t *req, const char *json)
 static void greet(httpd_req_t *req)
 {
     char hello[128];
-    if (motor_json_hello(hello, sizeof hello, "esp-idf", 1000) > 0) {
+    if (motor_json_hello(hello, sizeof hello, "esp-idf", MOTOR_TELEMETRY_HZ) > 0) {
         reply_text(req, hello);
     }
     int fd = httpd_req_to_sockfd(req);
@@ -218,13 +218,23 @@ static esp_err_t ws_handler(httpd_req_t *req)
     }
     char reply[256];
     if (frame.type != HTTPD_WS_TYPE_TEXT || frame.len > MOTOR_MAX_COMMAND_LEN) {
-        const bool binary = frame.type != HTTPD_WS_TYPE_TEXT;
+        const char *code;
         char message[96];
-        snprintf(message, sizeof message, binary ? "binary message of %u bytes (commands are JSON text)"
-                                                 : "message of %u bytes (at most 1024)",
-                 (unsigned)frame.len);
+        if (frame.type == HTTPD_WS_TYPE_BINARY) {
+            code = "binary";
+            snprintf(message, sizeof message, "binary message of %u bytes (commands are JSON text)",
+                     (unsigned)frame.len);
+        } else if (frame.type != HTTPD_WS_TYPE_TEXT) {
+            code = "unsupported_frame";
+            snprintf(message, sizeof message, "WebSocket frame type %d (fragmented messages are not taken)",
+                     (int)frame.type);
+        } else {
+            code = "too_long";
+            snprintf(message, sizeof message, "message of %u bytes (at most %u)", (unsigned)frame.len,
+                     (unsigned)MOTOR_MAX_COMMAND_LEN);
+        }
         ESP_LOGW(TAG, "rejected a message from socket %d: %s", httpd_req_to_sockfd(req), message);
-        if (motor_json_error(reply, sizeof reply, binary ? "binary" : "too_long", message) > 0) {
+        if (motor_json_error(reply, sizeof reply, code, message) > 0) {
             reply_text(req, reply);
         }
         /* The unread payload would desynchronise the stream: close this connection. */
