@@ -200,7 +200,8 @@ impl Dashboard {
     }
 
     /// Sends telemetry samples to every page (split into messages of at most
-    /// [`wire::MAX_SAMPLES_PER_MESSAGE`]).
+    /// [`wire::MAX_SAMPLES_PER_MESSAGE`]). Call it with batches (e.g. the samples of the last
+    /// 20 ms): each call costs every page at least one WebSocket message and one queue slot.
     ///
     /// ```
     /// use motor_position_control::protocol::TelemetrySample;
