@@ -172,24 +172,68 @@ export class TimePlot {
     lines.forEach((line, k) => {
       g.strokeStyle = line.color;
       g.setLineDash(line.dash || []);
-      g.beginPath();
-      let started = false;
+      const xs = [];
+      const ys = [];
       this.data.forEach((t, i) => {
         if (t < tStart) return;
         const v = this.data.v[i * width + k];
-        if (!Number.isFinite(v)) {
-          started = false;
-          return;
-        }
-        const x = sx(t), y = sy(v);
-        if (started) g.lineTo(x, y);
-        else g.moveTo(x, y);
-        started = true;
+        xs.push(sx(t));
+        ys.push(Number.isFinite(v) ? sy(v) : NaN);
       });
+      g.beginPath();
+      for (const run of decimatePath(xs, ys, dpr)) {
+        run.forEach(([x, y], n) => (n === 0 ? g.moveTo(x, y) : g.lineTo(x, y)));
+      }
       g.stroke();
     });
     g.restore();
   }
+}
+
+/**
+ * Reduces a polyline in screen coordinates (x ascending; NaN y breaks the line) to at most
+ * four points per device pixel column — first, lowest, highest, last — so a 10 s window of
+ * 1 kHz data costs the canvas a few thousand segments and keeps every spike. Returns the runs
+ * (arrays of [x, y]) to draw as separate polylines.
+ */
+export function decimatePath(xs, ys, dpr = 1) {
+  const runs = [];
+  let run = null;
+  let col = null;
+  let first = 0, lo = 0, hi = 0, last = 0, cx = 0;
+  const flush = () => {
+    if (col === null) return;
+    run.push([cx, first]);
+    if (lo !== first) run.push([cx, lo]);
+    if (hi !== lo) run.push([cx, hi]);
+    if (last !== hi) run.push([cx, last]);
+    col = null;
+  };
+  for (let i = 0; i < xs.length; i++) {
+    const y = ys[i];
+    if (!Number.isFinite(y)) {
+      flush();
+      run = null;
+      continue;
+    }
+    const c = Math.round(xs[i] * dpr);
+    if (c !== col) {
+      flush();
+      if (run === null) {
+        run = [];
+        runs.push(run);
+      }
+      col = c;
+      cx = c / dpr;
+      first = lo = hi = last = y;
+    } else {
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+      last = y;
+    }
+  }
+  flush();
+  return runs;
 }
 
 export function formatTick(v, step) {
