@@ -27,6 +27,45 @@
 //! # #[allow(unreachable_code)] Ok::<(), std::io::Error>(())
 //! ```
 
+//! The core-0 side over a real region, as the twin (or any host core 0) wires it: drain the
+//! telemetry frame ring, forward the loop statistics, turn page commands into setpoints.
+//!
+//! ```
+//! use motor_position_control::protocol::*;
+//! use splitcore_dashboard::Dashboard;
+//! use splitcore_ipc::{Region, RegionBuf};
+//!
+//! let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
+//! let core0 = Region::init(&*shared, &LAYOUT)?;
+//! let core1 = Region::attach(&*shared, &LAYOUT)?;
+//! let mut frames_out = core1.frame_producer(TELEMETRY)?; // core 1's end
+//! let sample = TelemetrySample { seq: 1, position_rad: 0.5, ..Default::default() };
+//! frames_out.send(bytemuck::bytes_of(&sample))?;
+//!
+//! let dashboard = Dashboard::start("127.0.0.1:0")?;
+//! let mut frames = core0.frame_consumer(TELEMETRY)?;
+//! let stats = core0.mailbox_reader(LOOP_STATS)?;
+//! let mut setpoints = core0.mailbox_writer(SETPOINT)?;
+//! let (mut seq, mut batch) = (0u32, Vec::new());
+//! // One pass of core 0's loop (every ~20 ms):
+//! while let Some(frame) = frames.read()? {
+//!     if frame.len() == TelemetrySample::SIZE {
+//!         batch.push(bytemuck::pod_read_unaligned::<TelemetrySample>(&frame));
+//!     }
+//!     frame.release();
+//! }
+//! dashboard.publish_samples(&batch);
+//! if let Some(s) = stats.read()? {
+//!     dashboard.publish_stats(&s);
+//! }
+//! for command in dashboard.commands().try_iter() {
+//!     seq += 1;
+//!     setpoints.write(&command.to_setpoint(seq));
+//! }
+//! assert_eq!((batch.len(), dashboard.counters().samples_published), (1, 1));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod http;
