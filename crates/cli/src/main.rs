@@ -4,6 +4,8 @@
 //! overflows its stack (see the `splitcore-check` crate). Exit codes: 0 clean, 1 violations,
 //! 2 bad input. `splitcore decode --hex <record> [--elf firmware.elf]` prints a core-1 crash
 //! record like ESP-IDF's panic output, with the backtrace resolved to function names.
+//! `splitcore new <name>` creates a project (an ESP-IDF app with the component and a core-1
+//! crate; see the `splitcore-scaffold` crate).
 
 mod decode;
 
@@ -34,6 +36,17 @@ enum Command {
         /// The linked firmware ELF, for function names.
         #[arg(long)]
         elf: Option<PathBuf>,
+    },
+    /// Create a project: an ESP-IDF app with the splitcore component and a core-1 crate.
+    New {
+        /// Project name (a-z, 0-9, -); also the directory created.
+        name: String,
+        /// Parent directory (default: the current one).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+        /// The splitcore checkout the project builds against (default: this one).
+        #[arg(long, value_name = "DIR")]
+        splitcore: Option<PathBuf>,
     },
 }
 
@@ -83,6 +96,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Decode { hex, elf } => run_decode(&hex, elf.as_deref()),
+        Command::New { name, path, splitcore } => run_new(&name, path, splitcore),
     }
 }
 
@@ -155,6 +169,40 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Err(e) => {
             eprintln!("splitcore check: error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn run_new(name: &str, path: Option<PathBuf>, splitcore: Option<PathBuf>) -> ExitCode {
+    let splitcore = splitcore.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")));
+    let splitcore = match splitcore.canonicalize() {
+        Ok(p) if p.join("components/splitcore/CMakeLists.txt").is_file() => p,
+        Ok(p) => {
+            eprintln!("splitcore new: {} is not a splitcore checkout (no components/splitcore)", p.display());
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("splitcore new: {}: {e}", splitcore.display());
+            return ExitCode::from(2);
+        }
+    };
+    let project = match splitcore_scaffold::Project::new(name, &splitcore) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("splitcore new: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = path.unwrap_or_else(|| PathBuf::from(".")).join(name);
+    match splitcore_scaffold::create(&project, &dir) {
+        Ok(files) => {
+            println!("created {} ({} files)", dir.display(), files.len());
+            println!("next: cd {} && idf.py set-target esp32s3 && idf.py build flash monitor", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("splitcore new: {e}");
+            ExitCode::from(1)
         }
     }
 }
