@@ -16,6 +16,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+#[cfg(test)]
+extern crate std;
+
 pub mod fault;
 pub mod pins;
 pub mod program;

@@ -191,6 +191,7 @@ impl PinMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn the_board_map_is_valid() {

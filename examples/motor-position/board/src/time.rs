@@ -22,7 +22,7 @@ impl Micros {
     /// ```
     /// use motor_position_board::time::Micros;
     /// let mut t = Micros::new(240_000_000, u32::MAX - 100).unwrap();
-    /// assert_eq!(t.update(u32::MAX - 100 + 2400), 10); // across the wrap
+    /// assert_eq!(t.update((u32::MAX - 100).wrapping_add(2400)), 10); // across the wrap
     /// assert!(Micros::new(1_500_000, 0).is_none());
     /// ```
     pub const fn new(ticks_per_second: u32, now: u32) -> Option<Self> {
@@ -118,6 +118,7 @@ pub fn measure_cpu_hz<S: TimeSource, C: TimeSource>(
 mod tests {
     use super::*;
     use core::cell::Cell;
+    use std::string::ToString;
 
     /// A counter advancing by `step` on every read.
     struct Stepping(Cell<u32>, u32, u32);
