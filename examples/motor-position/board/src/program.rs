@@ -127,9 +127,11 @@ where
 fn log_notice<K: Core1>(core1: &K, notice: &Notice, guard: &FaultGuard) {
     match (notice, guard.current_fault()) {
         // The guard refused the read in this period: name the cause instead of the ADC.
-        (Notice::AdcFault, Some(fault)) => {
+        (Notice::AdcFault, Some(fault @ BridgeFault::DriverFault)) => {
             core1.log(format_args!("bridge off until the next setpoint: {fault}"))
         }
+        // Latched causes: off until core 1 restarts.
+        (Notice::AdcFault, Some(fault)) => core1.log(format_args!("bridge off: {fault}")),
         _ => core1.log(format_args!("{notice}")),
     }
 }

@@ -291,3 +291,90 @@ fn idling_beats_until_stopped() {
     assert_eq!(script.beats.get(), 5);
     assert_eq!(clock.now(), 5 * 240_000);
 }
+
+/// A PWM channel whose writes fail while `fail` is set (the S3 drivers cannot fail at the
+/// duties the controller writes, so this takes the sim backend).
+struct FlakyPwm<'a> {
+    pwm: splitcore_hal::sim::SimPwm<'a>,
+    fail: &'a Cell<bool>,
+}
+
+#[derive(Debug)]
+struct WriteFailed;
+
+impl splitcore_hal::pwm::Error for WriteFailed {
+    fn kind(&self) -> splitcore_hal::pwm::ErrorKind {
+        splitcore_hal::pwm::ErrorKind::Other
+    }
+}
+
+impl splitcore_hal::pwm::ErrorType for FlakyPwm<'_> {
+    type Error = WriteFailed;
+}
+
+impl splitcore_hal::SetDutyCycle for FlakyPwm<'_> {
+    fn max_duty_cycle(&self) -> u16 {
+        self.pwm.max_duty_cycle()
+    }
+    fn set_duty_cycle(&mut self, duty: u16) -> Result<(), WriteFailed> {
+        if self.fail.get() {
+            return Err(WriteFailed);
+        }
+        self.pwm.set_duty_cycle(duty).map_err(|e| match e {})
+    }
+}
+
+#[test]
+fn a_failed_peripheral_write_keeps_the_bridge_off_for_good() {
+    use motor_position_board::fault::{BridgeFault, GuardedAdc};
+    use motor_position_control::{Controller, SignMagnitudeBridge};
+    use splitcore_hal::sim::SimState;
+    use splitcore_hal::LinearAdcCalibration;
+
+    let (adc, fault_n, enable) = (0, 1, 2);
+    let sim = SimState::new();
+    sim.set_input(fault_n, true);
+    sim.set_adc_raw(adc, 2048);
+    let fail = Cell::new(false);
+    let guard = FaultGuard::new();
+    let cal = LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 };
+    let bridge = SignMagnitudeBridge {
+        pwm: FlakyPwm { pwm: sim.pwm(0, 2000), fail: &fail },
+        direction: sim.output_pin(3),
+        enable: sim.output_pin(enable),
+    };
+    let sense = GuardedAdc::new(sim.adc(adc, cal), sim.input_pin(fault_n), &guard);
+    let controller = Controller::new(ControllerConfig::EXAMPLE, sim.encoder(0), sense, bridge).unwrap();
+
+    let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
+    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
+    let setpoints = RefCell::new(core0.mailbox_writer(SETPOINT).unwrap());
+    setpoints.borrow_mut().write(&Setpoint::position(1, 0.5, 20.0));
+    let region = Region::attach(&*shared, &LAYOUT).unwrap();
+    let app = App::new(controller, Ports::claim(&region).unwrap());
+    let (fail_at, command_at) = (300, 400);
+    let script = Script::new(500, |n| {
+        match n {
+            _ if n == fail_at - 1 => assert!(sim.output(enable), "driving before the fault"),
+            _ if n == fail_at => fail.set(true),
+            // One failed write: the write is retried never again, the failure is gone, but
+            // the bridge stays off, even after a new command.
+            _ if n == fail_at + 1 => fail.set(false),
+            _ if n == command_at => setpoints.borrow_mut().write(&Setpoint::position(2, 0.5, 20.0)),
+            _ if n > fail_at + 2 => assert!(!sim.output(enable), "period {n}: bridge on after the fault"),
+            _ => {}
+        }
+    });
+    let clock = VirtualClock::new(240_000_000, 0);
+    let outcome = program::run(&script, &clock, app, &guard).unwrap();
+    assert!(outcome.hal_errors >= 1);
+    assert_eq!(guard.latched(), Some(BridgeFault::PeripheralError));
+    assert!(!sim.output(enable));
+    // Reported when it happened and again when command #2 could not switch the bridge on (the
+    // app keeps one notice per period: the fault's replaces the command's).
+    let lines = script.lines.borrow();
+    let faults = lines
+        .iter()
+        .filter(|l| *l == "bridge off: a bridge peripheral write failed (latched until core 1 restarts)");
+    assert_eq!(faults.count(), 2, "{lines:?}");
+}
