@@ -176,11 +176,25 @@ impl LiveTwin {
     }
 
     /// `http://<address>/`, for a browser.
+    ///
+    /// ```
+    /// use motor_position_twin::serve::{LiveTwin, ServeOptions};
+    /// let live = LiveTwin::start(&ServeOptions { addr: "127.0.0.1:0".into(), ..ServeOptions::default() })?;
+    /// assert_eq!(live.url(), format!("http://{}/", live.local_addr()));
+    /// # Ok::<(), motor_position_twin::serve::ServeError>(())
+    /// ```
     pub fn url(&self) -> String {
         self.dashboard.url()
     }
 
-    /// The bound address.
+    /// The bound address (the real port when port 0 was asked for).
+    ///
+    /// ```
+    /// use motor_position_twin::serve::{LiveTwin, ServeOptions};
+    /// let live = LiveTwin::start(&ServeOptions { addr: "127.0.0.1:0".into(), ..ServeOptions::default() })?;
+    /// assert_ne!(live.local_addr().port(), 0);
+    /// # Ok::<(), motor_position_twin::serve::ServeError>(())
+    /// ```
     pub fn local_addr(&self) -> std::net::SocketAddr {
         self.dashboard.local_addr()
     }
@@ -188,6 +202,25 @@ impl LiveTwin {
     /// Serves until the twin ends (its [`ServeOptions::seconds`]) or `stop` becomes true
     /// (then core 1 is stopped cooperatively first), calling `on_event` for every twin event
     /// (e.g. to echo logs), and returns the run's totals. The dashboard stops with it.
+    ///
+    /// ```
+    /// use std::sync::atomic::AtomicBool;
+    /// use motor_position_twin::serve::{LiveTwin, ServeOptions};
+    /// use motor_position_twin::TwinEvent;
+    ///
+    /// let options = ServeOptions { addr: "127.0.0.1:0".into(), speed: 5.0, ..ServeOptions::default() };
+    /// let live = LiveTwin::start(&options)?;
+    /// let stop = AtomicBool::new(false);
+    /// let summary = live.run(&stop, |event| {
+    ///     if let TwinEvent::Telemetry(sample) = event {
+    ///         if sample.seq == 300 {
+    ///             stop.store(true, std::sync::atomic::Ordering::SeqCst); // e.g. from a Ctrl-C handler
+    ///         }
+    ///     }
+    /// });
+    /// assert!(summary.telemetry_received >= 300);
+    /// # Ok::<(), motor_position_twin::serve::ServeError>(())
+    /// ```
     pub fn run(self, stop: &AtomicBool, mut on_event: impl FnMut(&TwinEvent)) -> RunSummary {
         let LiveTwin { dashboard, handle, speed, faults } = self;
         let commands = dashboard.commands();
