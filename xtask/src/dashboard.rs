@@ -55,6 +55,7 @@ impl Scenario {
 
 /// The whole check (one CI step).
 pub fn test() -> Result<()> {
+    let started = Instant::now();
     let kconfig = root().join("examples/motor-position/idf/main/Kconfig.projbuild");
     println!("dashboard: kconfcheck {}", kconfig.display());
     kconfcheck_file(&kconfig)?;
@@ -66,6 +67,7 @@ pub fn test() -> Result<()> {
     for scenario in [Scenario::Follow, Scenario::Crash] {
         browser_scenario(scenario)?;
     }
+    println!("\ndashboard: all checks passed in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -116,3 +116,31 @@ fn serve_refuses_bad_options_with_status_2() {
         String::from_utf8_lossy(&out.stderr).starts_with("error: cannot serve the dashboard on 256.0.0.1:1")
     );
 }
+
+#[test]
+fn serve_stops_core_1_cooperatively_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = twin()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("dashboard: http://127.0.0.1:"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{rest:?}\n{stderr}");
+    assert!(stderr.contains("core0: core 0: core 1 stopped (Cooperative)"), "{stderr}");
+    assert!(
+        rest.iter().any(|l| l.starts_with("stopped after ") && l.contains("1 boot(s), 0 restart(s)")),
+        "{rest:?}"
+    );
+}
