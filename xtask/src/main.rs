@@ -1,6 +1,7 @@
 //! splitcore's build orchestration. `cargo xtask --help` lists the commands; `cargo xtask test`
 //! is what CI runs, `cargo xtask demo` the main job.
 
+mod dashboard;
 mod qemu;
 mod report;
 mod runtime_layout;
@@ -90,6 +91,10 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         seconds: u32,
     },
+    /// The dashboard's checks: kconfcheck of the example IDF app's Kconfig, npm ci, the page's
+    /// node tests, the page in headless Chromium against the running twin (screenshots in
+    /// target/dashboard). Part of `test`.
+    DashboardTest,
     /// Set up, run the motor-position host twin (plot + metrics), then the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
@@ -121,6 +126,7 @@ fn main() -> Result<()> {
         Cmd::QemuTests => tasks::qemu_tests(),
         Cmd::AsmReport { check } => tasks::asm_report(check),
         Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
+        Cmd::DashboardTest => dashboard::test(),
         Cmd::Demo => tasks::demo(),
         Cmd::Test => tasks::test_all(),
     }

@@ -448,6 +448,11 @@ pub fn check_core1_archive() -> Result<()> {
 
 /// `kconfcheck` (PyPI `esp-idf-kconfig`) on the component's Kconfig; installs it when missing.
 pub fn kconfcheck() -> Result<()> {
+    kconfcheck_file(&root().join("components/splitcore/Kconfig"))
+}
+
+/// `kconfcheck` on one Kconfig file (`Kconfig` or `Kconfig.projbuild`); installs it when missing.
+pub fn kconfcheck_file(kconfig: &std::path::Path) -> Result<()> {
     let python = "python3";
     let present =
         Command::new(python).args(["-m", "kconfcheck", "--help"]).output().is_ok_and(|o| o.status.success());
@@ -459,10 +464,10 @@ pub fn kconfcheck() -> Result<()> {
             .context("running pip")?;
         ensure!(status.success(), "pip install esp-idf-kconfig failed ({status})");
     }
-    let kconfig = root().join("components/splitcore/Kconfig");
+    ensure!(kconfig.is_file(), "{} does not exist", kconfig.display());
     let status = Command::new(python)
         .args(["-m", "kconfcheck"])
-        .arg(&kconfig)
+        .arg(kconfig)
         .status()
         .context("running kconfcheck")?;
     ensure!(status.success(), "kconfcheck rejected {}", kconfig.display());
@@ -500,6 +505,7 @@ pub fn test_all() -> Result<()> {
         )?;
         step("qemu tests", &mut timings, qemu_tests)?;
         step("host twin: motor-position step response within bounds", &mut timings, twin_run)?;
+        step("dashboard: node tests, browser test against the twin", &mut timings, crate::dashboard::test)?;
         step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();

@@ -15,6 +15,9 @@
 //! * [`runner`]: [`Twin::spawn`] → [`TwinHandle`] (commands in, [`TwinEvent`]s out, while it
 //!   runs, as fast as possible or paced to real time), the core-0 app and the fault scenarios.
 //! * [`report`]: step-response metrics, bounds, SVG plot, text and JSON.
+//! * [`serve`]: [`serve::LiveTwin`], the twin paced to real time behind the live dashboard
+//!   (`splitcore-dashboard`): telemetry, statistics, status, logs and crash reports out, the
+//!   page's setpoints into the setpoint mailbox.
 //!
 //! Runs are deterministic: the same configuration gives the same numbers.
 //!
@@ -34,11 +37,13 @@ pub mod machinery;
 pub mod motor;
 pub mod report;
 pub mod runner;
+pub mod serve;
 
 pub use machinery::{run_core1, Core1Env, Core1Program, Physics, TwinClock, TwinRegs, World};
 pub use report::{Bounds, Metrics, StepMetrics};
 pub use runner::{
-    Action, Command, Fault, RunSummary, Scheduled, Side, Twin, TwinConfig, TwinError, TwinEvent, TwinHandle,
+    Action, Command, Core1Status, Fault, RunSummary, Scheduled, Side, Twin, TwinConfig, TwinError, TwinEvent,
+    TwinHandle,
 };
 
 use motor_position_control::protocol::TelemetrySample;
@@ -74,7 +79,7 @@ pub fn run(config: TwinConfig, mut on_event: impl FnMut(&TwinEvent)) -> Result<R
             TwinEvent::Supervision { time_us, action } => record.supervision.push((time_us, action)),
             TwinEvent::Error { time_us, message } => record.errors.push((time_us, message)),
             TwinEvent::Finished(summary) => record.summary = summary,
-            TwinEvent::LoopStats { .. } | TwinEvent::Progress { .. } => {}
+            TwinEvent::LoopStats { .. } | TwinEvent::Status { .. } | TwinEvent::Progress { .. } => {}
         }
     }
     handle.join();
