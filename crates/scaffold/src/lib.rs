@@ -38,10 +38,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sdkconfig.defaults", include_str!("../templates/sdkconfig.defaults")),
     ("main/CMakeLists.txt", include_str!("../templates/main/CMakeLists.txt")),
     ("main/app_main.c", include_str!("../templates/main/app_main.c")),
+    ("Cargo.toml", include_str!("../templates/Cargo.toml")),
+    ("control/Cargo.toml", include_str!("../templates/control/Cargo.toml")),
+    ("control/src/lib.rs", include_str!("../templates/control/src/lib.rs")),
     ("core1/Cargo.toml", include_str!("../templates/core1/Cargo.toml")),
     ("core1/src/lib.rs", include_str!("../templates/core1/src/lib.rs")),
+    ("core1/splitcore-check.annotations", include_str!("../templates/core1/splitcore-check.annotations")),
+    ("twin/Cargo.toml", include_str!("../templates/twin/Cargo.toml")),
+    ("twin/src/main.rs", include_str!("../templates/twin/src/main.rs")),
     ("README.md", include_str!("../templates/README.md")),
-    (".gitignore", "build/\nsdkconfig\nsdkconfig.old\ncore1/target/\n"),
+    (".gitignore", "build/\nsdkconfig\nsdkconfig.old\ntarget/\ncore1/target/\n"),
 ];
 
 /// Longest project name accepted.
