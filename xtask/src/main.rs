@@ -90,6 +90,9 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         seconds: u32,
     },
+    /// `splitcore new` a project into target/scaffold-test, `splitcore build` its core-1 crate
+    /// (ESP32-S3 + check), run its control tests and its host twin (also broken: must fail).
+    ScaffoldTest,
     /// Set up, run the motor-position host twin (plot + metrics), then the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
@@ -121,6 +124,7 @@ fn main() -> Result<()> {
         Cmd::QemuTests => tasks::qemu_tests(),
         Cmd::AsmReport { check } => tasks::asm_report(check),
         Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
+        Cmd::ScaffoldTest => tasks::scaffold_test(),
         Cmd::Demo => tasks::demo(),
         Cmd::Test => tasks::test_all(),
     }

@@ -446,6 +446,89 @@ pub fn check_core1_archive() -> Result<()> {
     Ok(())
 }
 
+/// Name of the project `scaffold_test` generates.
+const SCAFFOLD_PROJECT: &str = "ci-rig";
+
+/// `cargo xtask scaffold-test`: `splitcore new` makes a project under `target/scaffold-test`;
+/// `splitcore build` builds its core-1 crate for the ESP32-S3 and checks the archive (exit 0:
+/// built, no violations); its control crate's tests pass; its host twin runs 3 virtual seconds
+/// and passes its behaviour checks; then, with the dimmer broken (the pin never driven high),
+/// the twin must fail. The cargo target directories beside the project survive between runs:
+/// the project is regenerated at the same path, so cargo rebuilds only what changed.
+pub fn scaffold_test() -> Result<()> {
+    let root = root();
+    let work = root.join("target/scaffold-test");
+    let project = work.join(SCAFFOLD_PROJECT);
+    if project.exists() {
+        std::fs::remove_dir_all(&project).with_context(|| format!("removing {}", project.display()))?;
+    }
+    std::fs::create_dir_all(&work)?;
+    cargo(&["build", "--quiet", "-p", "splitcore"])?;
+    let splitcore = root.join("target/debug/splitcore");
+    let run = |what: &str, cmd: &mut Command| -> Result<std::process::Output> {
+        println!("scaffold-test: {what}");
+        let out = cmd.output().with_context(|| format!("running {what}"))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        Ok(out)
+    };
+    let out = run(
+        "splitcore new",
+        Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work),
+    )?;
+    ensure!(out.status.success(), "splitcore new failed ({})", out.status);
+
+    let out = run(
+        "splitcore build (ESP32-S3, then splitcore check)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    ensure!(out.status.success(), "splitcore build failed or found violations ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
+        "splitcore build did not report a clean check"
+    );
+
+    let host_cargo = |args: &[&str]| {
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(args)
+            .arg("--manifest-path")
+            .arg(project.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", work.join("host-target"));
+        cmd
+    };
+    let control = format!("{SCAFFOLD_PROJECT}-control");
+    let twin = format!("{SCAFFOLD_PROJECT}-twin");
+    let out = run("the control crate's tests", &mut host_cargo(&["test", "--quiet", "-p", &control]))?;
+    ensure!(out.status.success(), "{control}'s tests failed ({})", out.status);
+    let out = run("the host twin (3 virtual seconds)", &mut host_cargo(&["run", "--quiet", "-p", &twin]))?;
+    ensure!(out.status.success(), "the generated twin failed ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: ok")),
+        "the twin did not report its checks passing"
+    );
+
+    // The twin's checks catch a broken controller: the pin is never driven high.
+    let lib = project.join("control/src/lib.rs");
+    let source = std::fs::read_to_string(&lib)?;
+    let correct = "let high = self.accumulator >= FULL_SCALE;";
+    ensure!(source.contains(correct), "the generated dimmer changed: update scaffold_test's mutation");
+    std::fs::write(&lib, source.replace(correct, "let high = self.accumulator > u32::MAX;"))?;
+    let out = run("the host twin with a broken dimmer (must fail)", &mut host_cargo(&["run", "--quiet", "-p", &twin]))?;
+    ensure!(out.status.code() == Some(1), "the twin accepted a dimmer that never drives the pin ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: FAILED: at")),
+        "the twin failed without naming the voltage check"
+    );
+    std::fs::write(&lib, source)?;
+    println!("scaffold-test: the twin rejected the broken dimmer, as it must");
+    Ok(())
+}
+
 /// `kconfcheck` (PyPI `esp-idf-kconfig`) on the component's Kconfig; installs it when missing.
 pub fn kconfcheck() -> Result<()> {
     let python = "python3";
@@ -500,6 +583,11 @@ pub fn test_all() -> Result<()> {
         )?;
         step("qemu tests", &mut timings, qemu_tests)?;
         step("host twin: motor-position step response within bounds", &mut timings, twin_run)?;
+        step(
+            "splitcore new: the generated project builds for Xtensa, passes check, runs in the twin",
+            &mut timings,
+            scaffold_test,
+        )?;
         step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();
