@@ -472,10 +472,8 @@ pub fn scaffold_test() -> Result<()> {
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         Ok(out)
     };
-    let out = run(
-        "splitcore new",
-        Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work),
-    )?;
+    let out =
+        run("splitcore new", Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work))?;
     ensure!(out.status.success(), "splitcore new failed ({})", out.status);
 
     let out = run(
@@ -518,8 +516,15 @@ pub fn scaffold_test() -> Result<()> {
     let correct = "let high = self.accumulator >= FULL_SCALE;";
     ensure!(source.contains(correct), "the generated dimmer changed: update scaffold_test's mutation");
     std::fs::write(&lib, source.replace(correct, "let high = self.accumulator > u32::MAX;"))?;
-    let out = run("the host twin with a broken dimmer (must fail)", &mut host_cargo(&["run", "--quiet", "-p", &twin]))?;
-    ensure!(out.status.code() == Some(1), "the twin accepted a dimmer that never drives the pin ({})", out.status);
+    let out = run(
+        "the host twin with a broken dimmer (must fail)",
+        &mut host_cargo(&["run", "--quiet", "-p", &twin]),
+    )?;
+    ensure!(
+        out.status.code() == Some(1),
+        "the twin accepted a dimmer that never drives the pin ({})",
+        out.status
+    );
     ensure!(
         String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: FAILED: at")),
         "the twin failed without naming the voltage check"

@@ -107,7 +107,9 @@ impl Toolchain {
 pub const DEBIAN_PACKAGES: &str = "`rustc-web`, `rust-web-src` and `llvm-22`";
 
 fn debian_rustc() -> PathBuf {
-    std::env::var_os("SPLITCORE_DEBIAN_RUSTC").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/rustc"))
+    std::env::var_os("SPLITCORE_DEBIAN_RUSTC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/rustc"))
 }
 
 fn esp_toolchain_installed() -> bool {

@@ -123,7 +123,8 @@ pub fn run(args: BuildArgs) -> ExitCode {
     config.allow = args.allow;
     config.allow.push(RUNTIME_ALLOWED.to_owned());
     config.stack_size = Some(args.stack_size);
-    let annotations = args.annotations.or_else(|| Some(crate_dir.join(ANNOTATIONS_FILE)).filter(|p| p.is_file()));
+    let annotations =
+        args.annotations.or_else(|| Some(crate_dir.join(ANNOTATIONS_FILE)).filter(|p| p.is_file()));
     if let Some(file) = &annotations {
         if let Err(e) = config.add_annotation_file(file) {
             eprintln!("splitcore build: error: {e}");

@@ -222,7 +222,9 @@ fn run_new(name: &str, path: Option<PathBuf>, splitcore: Option<PathBuf>) -> Exi
             println!("created {} ({} files)", dir.display(), files.len());
             println!("next, in {}:", dir.display());
             println!("  cargo run -p {name}-twin          # the control code in the host twin");
-            println!("  splitcore build                      # core 1 for the ESP32-S3, then splitcore check");
+            println!(
+                "  splitcore build                      # core 1 for the ESP32-S3, then splitcore check"
+            );
             println!("  idf.py set-target esp32s3 && idf.py build flash monitor");
             ExitCode::SUCCESS
         }

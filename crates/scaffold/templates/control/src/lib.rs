@@ -39,7 +39,10 @@ pub const TASK_HZ: u32 = 1_000;
 pub const OUTPUT_PIN: u8 = 4;
 
 /// The configuration core 1 and the twin run.
-pub const CONFIG: DimmerConfig = DimmerConfig { target_permille: 600, ramp_ms: 1_000 };
+pub const CONFIG: DimmerConfig = DimmerConfig {
+    target_permille: 600,
+    ramp_ms: 1_000,
+};
 
 /// Full scale of a level (Q20 fixed point: integers only, no FPU needed).
 const FULL_SCALE: u32 = 1 << 20;
@@ -144,7 +147,10 @@ impl<P: OutputPin> Dimmer<P> {
 
     /// The once-a-second status line both core 1 and the twin log.
     pub fn status(&self) -> Status {
-        Status { ticks: self.ticks, level_permille: self.level_permille() }
+        Status {
+            ticks: self.ticks,
+            level_permille: self.level_permille(),
+        }
     }
 }
 
@@ -159,7 +165,11 @@ pub struct Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ticks, level {} permille", self.ticks, self.level_permille)
+        write!(
+            f,
+            "{} ticks, level {} permille",
+            self.ticks, self.level_permille
+        )
     }
 }
 
@@ -197,7 +207,11 @@ mod tests {
         for _ in 0..300 {
             d.step().unwrap();
         }
-        assert!((299..=301).contains(&d.level_permille()), "{}", d.level_permille());
+        assert!(
+            (299..=301).contains(&d.level_permille()),
+            "{}",
+            d.level_permille()
+        );
         for _ in 300..600 {
             d.step().unwrap();
         }
@@ -208,18 +222,28 @@ mod tests {
     #[test]
     fn the_pin_is_high_in_level_of_the_periods() {
         for permille in [0u16, 1, 333, 600, 999, 1000] {
-            let mut d = dimmer(DimmerConfig { target_permille: permille, ramp_ms: 1 });
+            let mut d = dimmer(DimmerConfig {
+                target_permille: permille,
+                ramp_ms: 1,
+            });
             for _ in 0..10_000 {
                 d.step().unwrap();
             }
             let expected = permille as u32 * 10;
-            assert!(d.pin.highs.abs_diff(expected) <= 2, "{permille}: {} highs", d.pin.highs);
+            assert!(
+                d.pin.highs.abs_diff(expected) <= 2,
+                "{permille}: {} highs",
+                d.pin.highs
+            );
         }
     }
 
     #[test]
     fn the_level_ramps_down_too() {
-        let mut d = dimmer(DimmerConfig { target_permille: 1000, ramp_ms: 10 });
+        let mut d = dimmer(DimmerConfig {
+            target_permille: 1000,
+            ramp_ms: 10,
+        });
         for _ in 0..10 {
             d.step().unwrap();
         }
@@ -234,11 +258,25 @@ mod tests {
     #[test]
     fn bad_configurations_name_the_field() {
         let pin = || Pin { highs: 0 };
-        let e = Dimmer::new(pin(), DimmerConfig { target_permille: 1001, ramp_ms: 5 }).unwrap_err();
+        let e = Dimmer::new(
+            pin(),
+            DimmerConfig {
+                target_permille: 1001,
+                ramp_ms: 5,
+            },
+        )
+        .unwrap_err();
         assert_eq!(e, ConfigError::TargetAboveFullScale(1001));
         assert!(e.to_string().contains("target_permille is 1001"));
         for ramp_ms in [0, MAX_RAMP_MS + 1] {
-            let e = Dimmer::new(pin(), DimmerConfig { target_permille: 5, ramp_ms }).unwrap_err();
+            let e = Dimmer::new(
+                pin(),
+                DimmerConfig {
+                    target_permille: 5,
+                    ramp_ms,
+                },
+            )
+            .unwrap_err();
             assert_eq!(e, ConfigError::RampOutOfRange(ramp_ms));
             assert!(e.to_string().contains("ramp_ms"));
         }

@@ -43,7 +43,9 @@ fn control_loop() {
     let chip = chip();
     let pin = match chip.output(OUTPUT_PIN, false) {
         Ok(pin) => pin,
-        Err(e) => return idle(|| splitcore_rt::println!("@NAME@: GPIO{} unusable: {:?}", OUTPUT_PIN, e)),
+        Err(e) => {
+            return idle(|| splitcore_rt::println!("@NAME@: GPIO{} unusable: {:?}", OUTPUT_PIN, e))
+        }
     };
     let dimmer = match Dimmer::new(pin, CONFIG) {
         Ok(d) => RefCell::new(d),
@@ -55,7 +57,9 @@ fn control_loop() {
             // The periodic work; the GPIO write cannot fail.
             let _ = dimmer.borrow_mut().step();
         }),
-        every(Hz(1), || splitcore_rt::println!("@NAME@: {}", dimmer.borrow().status())),
+        every(Hz(1), || {
+            splitcore_rt::println!("@NAME@: {}", dimmer.borrow().status())
+        }),
     );
     match Executive::new(time, tasks) {
         Ok(mut exec) => exec.run_polling(|| {

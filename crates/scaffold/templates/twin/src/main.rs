@@ -44,7 +44,11 @@ struct RcFilter {
 
 impl Physics for RcFilter {
     fn advance(&mut self, io: &SimState, from: u64, to: u64) {
-        let input = if io.output(OUTPUT_PIN as usize) { VDD } else { 0.0 };
+        let input = if io.output(OUTPUT_PIN as usize) {
+            VDD
+        } else {
+            0.0
+        };
         let dt = (to - from) as f64 / TICKS_PER_SECOND as f64;
         let v = f64::from_bits(self.volts.load(Ordering::Relaxed));
         let v = input + (v - input) * (-dt / TAU_S).exp();
@@ -75,7 +79,9 @@ impl Core1Program for Core1 {
                 let _ = dimmer.borrow_mut().step();
                 clock.burn(STEP_COST_TICKS);
             }),
-            every(Hz(1), || env.println(&format!("@NAME@: {}", dimmer.borrow().status()))),
+            every(Hz(1), || {
+                env.println(&format!("@NAME@: {}", dimmer.borrow().status()))
+            }),
         );
         match Executive::new(clock, tasks) {
             Ok(mut exec) => exec.run_polling(|| {
@@ -102,9 +108,17 @@ fn run(seconds: u64) -> Result<Run, String> {
     let volts = Arc::new(AtomicU64::new(0f64.to_bits()));
     let machine = Machine::<64>::new();
     let core1 = machine
-        .spawn_core1("@NAME@", Core1, Box::new(RcFilter { volts: volts.clone() }))
+        .spawn_core1(
+            "@NAME@",
+            Core1,
+            Box::new(RcFilter {
+                volts: volts.clone(),
+            }),
+        )
         .map_err(|e| format!("starting the core-1 thread: {e}"))?;
-    let mut core = machine.core1_handle(Timing::default()).ok_or("the core-1 handle was taken")?;
+    let mut core = machine
+        .core1_handle(Timing::default())
+        .ok_or("the core-1 handle was taken")?;
     let mut logs = Vec::new();
     let mut drain = |core: &mut splitcore_core0::Core1<'_, splitcore_twin::TwinRegs>| {
         let dropped = core.control().log_dropped.load(Ordering::Relaxed);
@@ -115,7 +129,8 @@ fn run(seconds: u64) -> Result<Run, String> {
         }
     };
     machine.world.core0_wait_until(0);
-    core.start().map_err(|e| format!("core 1 did not start: {e:?}"))?;
+    core.start()
+        .map_err(|e| format!("core 1 did not start: {e:?}"))?;
     let t0 = machine.world.now();
     let step = TICKS_PER_SECOND as u64 * SAMPLE_MS / 1000;
     let mut samples = Vec::new();
@@ -123,7 +138,10 @@ fn run(seconds: u64) -> Result<Run, String> {
         if !machine.world.core0_wait_until(t0 + i * step) {
             return Err(format!("the twin stopped at {} us", machine.world.now_us()));
         }
-        samples.push(((i * SAMPLE_MS) as f64 / 1000.0, f64::from_bits(volts.load(Ordering::Relaxed))));
+        samples.push((
+            (i * SAMPLE_MS) as f64 / 1000.0,
+            f64::from_bits(volts.load(Ordering::Relaxed)),
+        ));
         drain(&mut core);
     }
     let status_while_running = core.status();
@@ -131,8 +149,16 @@ fn run(seconds: u64) -> Result<Run, String> {
     let stopped = core.stop();
     drain(&mut core);
     machine.world.shut_down();
-    core1.join().map_err(|_| "the core-1 thread panicked outside the program".to_string())?;
-    Ok(Run { samples, logs, status_while_running, heartbeat, stopped })
+    core1
+        .join()
+        .map_err(|_| "the core-1 thread panicked outside the program".to_string())?;
+    Ok(Run {
+        samples,
+        logs,
+        status_while_running,
+        heartbeat,
+        stopped,
+    })
 }
 
 /// When the ramp ends, s.
@@ -143,7 +169,11 @@ fn ramp_end_s() -> f64 {
 /// The voltage the filter should show at `t`: the ramped level, `TAU_S` late.
 fn expected_volts(t: f64) -> f64 {
     let target = CONFIG.target_permille as f64 / 1000.0;
-    let level = if ramp_end_s() > 0.0 { target * ((t - TAU_S) / ramp_end_s()).clamp(0.0, 1.0) } else { target };
+    let level = if ramp_end_s() > 0.0 {
+        target * ((t - TAU_S) / ramp_end_s()).clamp(0.0, 1.0)
+    } else {
+        target
+    };
     level * VDD
 }
 
@@ -161,17 +191,24 @@ fn check(run: &Run) -> Vec<String> {
         if let Some(&(t, v)) = sample {
             let want = expected_volts(t);
             if (v - want).abs() > TOLERANCE_V {
-                failures.push(format!("at {t:.2} s the voltage is {v:.3} V, expected {want:.3} ± {TOLERANCE_V} V"));
+                failures.push(format!(
+                    "at {t:.2} s the voltage is {v:.3} V, expected {want:.3} ± {TOLERANCE_V} V"
+                ));
             }
         }
     }
     // Settled: every sample after the ramp within the tolerance.
     let settle = ramp_end_s() + 5.0 * TAU_S;
     let target = expected_volts(f64::MAX);
-    if let Some(&(t, v)) =
-        run.samples.iter().filter(|(t, _)| *t >= settle).find(|(_, v)| (v - target).abs() > TOLERANCE_V)
+    if let Some(&(t, v)) = run
+        .samples
+        .iter()
+        .filter(|(t, _)| *t >= settle)
+        .find(|(_, v)| (v - target).abs() > TOLERANCE_V)
     {
-        failures.push(format!("at {t:.2} s the voltage is {v:.3} V, off the target {target:.3} ± {TOLERANCE_V} V"));
+        failures.push(format!(
+            "at {t:.2} s the voltage is {v:.3} V, off the target {target:.3} ± {TOLERANCE_V} V"
+        ));
     }
     // The log: the boot line, then a status line a second, TASK_HZ ticks apart.
     if !run.logs.iter().any(|l| l.ends_with("core 1 up, boot #1")) {
@@ -180,17 +217,37 @@ fn check(run: &Run) -> Vec<String> {
     let ticks: Vec<u32> = run
         .logs
         .iter()
-        .filter_map(|l| l.split(": ").nth(1)?.strip_suffix(" permille")?.split(' ').next()?.parse().ok())
+        .filter_map(|l| {
+            l.split(": ")
+                .nth(1)?
+                .strip_suffix(" permille")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
         .collect();
     let seconds = run.samples.len() as u64 * SAMPLE_MS / 1000;
     if (ticks.len() as u64) < seconds {
-        failures.push(format!("{} status lines in {seconds} s, expected at least {seconds}", ticks.len()));
+        failures.push(format!(
+            "{} status lines in {seconds} s, expected at least {seconds}",
+            ticks.len()
+        ));
     }
-    if let Some(w) = ticks.windows(2).find(|w| w[1].wrapping_sub(w[0]) != TASK_HZ) {
-        failures.push(format!("status lines {} and {} ticks: not {TASK_HZ} ticks apart", w[0], w[1]));
+    if let Some(w) = ticks
+        .windows(2)
+        .find(|w| w[1].wrapping_sub(w[0]) != TASK_HZ)
+    {
+        failures.push(format!(
+            "status lines {} and {} ticks: not {TASK_HZ} ticks apart",
+            w[0], w[1]
+        ));
     }
     if run.status_while_running != Some(Status::Running) {
-        failures.push(format!("core 1's status was {:?}, not Running", run.status_while_running));
+        failures.push(format!(
+            "core 1's status was {:?}, not Running",
+            run.status_while_running
+        ));
     }
     if run.heartbeat == 0 {
         failures.push("core 1 never beat its heartbeat".to_string());
@@ -208,7 +265,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<u64>, String>
         match arg.as_str() {
             "--seconds" => {
                 let value = args.next().ok_or("--seconds needs a value")?;
-                seconds = value.parse().map_err(|_| format!("--seconds: `{value}` is not a whole number"))?;
+                seconds = value
+                    .parse()
+                    .map_err(|_| format!("--seconds: `{value}` is not a whole number"))?;
                 if !(min_seconds()..=MAX_SECONDS).contains(&seconds) {
                     return Err(format!(
                         "--seconds is {seconds}: it must be {} ..= {MAX_SECONDS} (the ramp takes {:.2} s)",
@@ -228,7 +287,10 @@ fn main() -> ExitCode {
     let seconds = match parse_args(std::env::args().skip(1)) {
         Ok(Some(s)) => s,
         Ok(None) => {
-            println!("usage: @NAME@-twin [--seconds N]   (virtual seconds, {} ..= {MAX_SECONDS})", min_seconds());
+            println!(
+                "usage: @NAME@-twin [--seconds N]   (virtual seconds, {} ..= {MAX_SECONDS})",
+                min_seconds()
+            );
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -248,7 +310,11 @@ fn main() -> ExitCode {
         println!("core 1: {line}");
     }
     println!("   time   voltage (RC filter on GPIO{OUTPUT_PIN})");
-    for &(t, v) in run.samples.iter().filter(|(t, _)| ((t * 1000.0).round() as u64).is_multiple_of(100)) {
+    for &(t, v) in run
+        .samples
+        .iter()
+        .filter(|(t, _)| ((t * 1000.0).round() as u64).is_multiple_of(100))
+    {
         let bar = "#".repeat((v / VDD * 50.0).round() as usize);
         println!("{t:>6.2} s {v:>6.3} V {bar}");
     }
