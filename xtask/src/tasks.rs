@@ -464,12 +464,15 @@ pub fn scaffold_test() -> Result<()> {
     }
     std::fs::create_dir_all(&work)?;
     cargo(&["build", "--quiet", "-p", "splitcore"])?;
-    let splitcore = root.join("target/debug/splitcore");
+    let host_target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
+    let splitcore = host_target.join("debug/splitcore");
     let run = |what: &str, cmd: &mut Command| -> Result<std::process::Output> {
         println!("scaffold-test: {what}");
+        let started = Instant::now();
         let out = cmd.output().with_context(|| format!("running {what}"))?;
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        println!("scaffold-test: {what}: {} in {:.1} s", out.status, started.elapsed().as_secs_f64());
         Ok(out)
     };
     let out =

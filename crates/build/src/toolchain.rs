@@ -103,7 +103,12 @@ impl Toolchain {
     }
 }
 
-/// The Debian packages a build with Debian's toolchain needs.
+/// The Debian packages a build with Debian's toolchain needs (`cargo xtask setup` installs
+/// them), as error messages name them.
+///
+/// ```
+/// assert!(splitcore_build::toolchain::DEBIAN_PACKAGES.contains("`rust-web-src`"));
+/// ```
 pub const DEBIAN_PACKAGES: &str = "`rustc-web`, `rust-web-src` and `llvm-22`";
 
 fn debian_rustc() -> PathBuf {

@@ -67,15 +67,15 @@ fn manifest(given: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
 
 /// `splitcore build`.
 pub fn run(args: BuildArgs) -> ExitCode {
-    let setup = (|| -> Result<(PathBuf, Toolchain)> {
+    let setup = (|| -> Result<(PathBuf, PathBuf, Toolchain)> {
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let manifest = manifest(args.manifest_path.as_deref(), &cwd)?;
         let manifest = manifest.canonicalize().with_context(|| format!("{}", manifest.display()))?;
         let toolchain = Toolchain::detect()?;
         toolchain.preflight()?;
-        Ok((manifest, toolchain))
+        Ok((cwd, manifest, toolchain))
     })();
-    let (manifest, toolchain) = match setup {
+    let (cwd, manifest, toolchain) = match setup {
         Ok(s) => s,
         Err(e) => {
             eprintln!("splitcore build: {e:#}");
@@ -83,7 +83,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
         }
     };
     let crate_dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let target_dir = args.target_dir.clone().unwrap_or_else(|| crate_dir.join("target"));
+    let target_dir = args.target_dir.as_ref().map_or_else(|| crate_dir.join("target"), |dir| cwd.join(dir));
     let built = (|| -> Result<PathBuf> {
         let target = TargetSpec::Esp32s3;
         let targets_dir = target.write_json(&target_dir.join("splitcore-targets"))?;
