@@ -451,9 +451,9 @@ const SCAFFOLD_PROJECT: &str = "ci-rig";
 
 /// `cargo xtask scaffold-test`: `splitcore new` makes a project under `target/scaffold-test`;
 /// `splitcore build` builds its core-1 crate for the ESP32-S3 and checks the archive (exit 0:
-/// built, no violations); its control crate's tests pass; its host twin runs 3 virtual seconds
-/// and passes its behaviour checks; then, with the dimmer broken (the pin never driven high),
-/// the twin must fail. The cargo target directories beside the project survive between runs:
+/// built, no violations), and exits 1 naming the call once the crate calls `vTaskDelay`; the
+/// control crate's tests pass; the host twin runs 3 virtual seconds and passes its behaviour
+/// checks; then, with the dimmer broken (the pin never driven high), the twin must fail. The cargo target directories beside the project survive between runs:
 /// the project is regenerated at the same path, so cargo rebuilds only what changed.
 pub fn scaffold_test() -> Result<()> {
     let root = root();
@@ -492,6 +492,34 @@ pub fn scaffold_test() -> Result<()> {
     ensure!(
         String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
         "splitcore build did not report a clean check"
+    );
+
+    // ... and rejects a core-1 crate that calls into flash (a FreeRTOS function).
+    let core1_lib = project.join("core1/src/lib.rs");
+    let core1_source = std::fs::read_to_string(&core1_lib)?;
+    let beat = "splitcore_rt::heartbeat();";
+    ensure!(
+        core1_source.contains(beat),
+        "the generated core-1 loop changed: update scaffold_test's mutation"
+    );
+    let flash_call = "// SAFETY: a deliberate violation: FreeRTOS lives in flash.\nunsafe { vTaskDelay(1) };";
+    let broken = core1_source.replacen(beat, &format!("{beat}\n{flash_call}"), 1)
+        + "\nextern \"C\" {\n    fn vTaskDelay(ticks: u32);\n}\n";
+    std::fs::write(&core1_lib, broken)?;
+    let out = run(
+        "splitcore build of a core-1 crate calling vTaskDelay (must be rejected)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    std::fs::write(&core1_lib, core1_source)?;
+    ensure!(out.status.code() == Some(1), "splitcore build accepted a flash call ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("flash: vTaskDelay is outside the archive"),
+        "splitcore build did not name the flash call"
     );
 
     let host_cargo = |args: &[&str]| {
