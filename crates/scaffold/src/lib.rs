@@ -14,9 +14,10 @@
 //!
 //! Checked: `cargo test -p splitcore-scaffold` (names, files, the Cargo manifests, the C code
 //! against the IDF declaration headers) and `cargo xtask scaffold-test` (a CI step): a
-//! generated project's core-1 crate built for the ESP32-S3 with `splitcore build` and
-//! checked clean (and rejected once it calls `vTaskDelay`), its control tests, its twin passing, and its twin failing on a broken
-//! dimmer. The ESP-IDF side has not been built with `idf.py` (no ESP-IDF here).
+//! generated project's core-1 crate built for the ESP32-S3 with `splitcore build` and checked
+//! clean (and rejected once it calls `vTaskDelay`), its control tests, its twin passing, and
+//! its twin failing on a broken dimmer. The ESP-IDF side has not been built with `idf.py` (no
+//! ESP-IDF here).
 //!
 //! ```
 //! use splitcore_scaffold::{create, Project};
