@@ -456,6 +456,7 @@ const SCAFFOLD_PROJECT: &str = "ci-rig";
 /// checks; then, with the dimmer broken (the pin never driven high), the twin must fail. The cargo target directories beside the project survive between runs:
 /// the project is regenerated at the same path, so cargo rebuilds only what changed.
 pub fn scaffold_test() -> Result<()> {
+    let started = Instant::now();
     let root = root();
     let work = root.join("target/scaffold-test");
     let project = work.join(SCAFFOLD_PROJECT);
@@ -562,6 +563,7 @@ pub fn scaffold_test() -> Result<()> {
     );
     std::fs::write(&lib, source)?;
     println!("scaffold-test: the twin rejected the broken dimmer, as it must");
+    println!("scaffold-test: passed in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
