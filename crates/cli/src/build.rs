@@ -38,7 +38,7 @@ pub struct BuildArgs {
     /// Core-1 stack size in bytes (SPLITCORE_STACK_SIZE).
     #[arg(long, value_name = "BYTES", default_value = "16384", value_parser = crate::bytes)]
     stack_size: u64,
-    /// Print the check's report as JSON.
+    /// Print the check's report as JSON on stdout (the build's own lines go to stderr).
     #[arg(long)]
     json: bool,
 }
@@ -84,6 +84,15 @@ pub fn run(args: BuildArgs) -> ExitCode {
     };
     let crate_dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
     let target_dir = args.target_dir.as_ref().map_or_else(|| crate_dir.join("target"), |dir| cwd.join(dir));
+    let json = args.json;
+    // With --json, stdout carries the report only.
+    let say = |text: String| {
+        if json {
+            eprintln!("{text}");
+        } else {
+            println!("{text}");
+        }
+    };
     let built = (|| -> Result<PathBuf> {
         let target = TargetSpec::Esp32s3;
         let targets_dir = target.write_json(&target_dir.join("splitcore-targets"))?;
@@ -99,14 +108,14 @@ pub fn run(args: BuildArgs) -> ExitCode {
         }
         .run(&toolchain)?;
         let (name, archive) = output.single_archive()?;
-        println!(
+        say(format!(
             "splitcore build: {name} for {} with {} in {:.1} s",
             target.name(),
             toolchain.describe(),
             started.elapsed().as_secs_f64()
-        );
-        println!("archive: {}", archive.display());
-        println!("{}", archive_sizes(archive)?);
+        ));
+        say(format!("archive: {}", archive.display()));
+        say(archive_sizes(archive)?.to_string());
         Ok(archive.to_path_buf())
     })();
     let archive = match built {
@@ -131,12 +140,12 @@ pub fn run(args: BuildArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    println!(
+    say(format!(
         "\nsplitcore check {}{}",
         archive.display(),
         annotations.map(|a| format!(" --annotations {}", a.display())).unwrap_or_default()
-    );
-    crate::check_and_report(&config, args.json, None)
+    ));
+    crate::check_and_report(&config, json, None)
 }
 
 #[cfg(test)]
