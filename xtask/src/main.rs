@@ -95,6 +95,9 @@ enum Cmd {
     /// node tests, the page in headless Chromium against the running twin (screenshots in
     /// target/dashboard). Part of `test`.
     DashboardTest,
+    /// `splitcore new` a project into target/scaffold-test, `splitcore build` its core-1 crate
+    /// (ESP32-S3 + check), run its control tests and its host twin (also broken: must fail).
+    ScaffoldTest,
     /// Set up, run the motor-position host twin (plot + metrics), then the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
@@ -127,6 +130,7 @@ fn main() -> Result<()> {
         Cmd::AsmReport { check } => tasks::asm_report(check),
         Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
         Cmd::DashboardTest => dashboard::test(),
+        Cmd::ScaffoldTest => tasks::scaffold_test(),
         Cmd::Demo => tasks::demo(),
         Cmd::Test => tasks::test_all(),
     }

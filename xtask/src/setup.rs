@@ -108,12 +108,9 @@ fn check_versions() -> Result<()> {
     if !llvm.starts_with("22.") {
         bail!("Debian's rustc uses LLVM {llvm}; the Xtensa route is verified with LLVM 22 only");
     }
-    let targets = Command::new("/usr/bin/rustc").args(["--print", "sysroot"]).output()?;
-    let sysroot = String::from_utf8_lossy(&targets.stdout).trim().to_owned();
-    let library = std::path::Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
-    if !library.exists() {
-        bail!("{} is missing: rust-web-src is needed for -Zbuild-std", library.display());
-    }
+    // The standard library sources (-Zbuild-std) and llvm-mc-22, checked as `splitcore build`
+    // checks them.
+    splitcore_build::toolchain::Toolchain::Debian { rustc: "/usr/bin/rustc".into() }.preflight()?;
     for program in ["llvm-mc-22", "qemu-system-xtensa", "xtensa-lx106-elf-ld"] {
         println!("setup: {}", version_line(program, &["--version"])?);
     }

@@ -446,6 +446,127 @@ pub fn check_core1_archive() -> Result<()> {
     Ok(())
 }
 
+/// Name of the project `scaffold_test` generates.
+const SCAFFOLD_PROJECT: &str = "ci-rig";
+
+/// `cargo xtask scaffold-test`: `splitcore new` makes a project under `target/scaffold-test`;
+/// `splitcore build` builds its core-1 crate for the ESP32-S3 and checks the archive (exit 0:
+/// built, no violations), and exits 1 naming the call once the crate calls `vTaskDelay`; the
+/// control crate's tests pass; the host twin runs 3 virtual seconds and passes its behaviour
+/// checks; then, with the dimmer broken (the pin never driven high), the twin must fail. The cargo target directories beside the project survive between runs:
+/// the project is regenerated at the same path, so cargo rebuilds only what changed.
+pub fn scaffold_test() -> Result<()> {
+    let started = Instant::now();
+    let root = root();
+    let work = root.join("target/scaffold-test");
+    let project = work.join(SCAFFOLD_PROJECT);
+    if project.exists() {
+        std::fs::remove_dir_all(&project).with_context(|| format!("removing {}", project.display()))?;
+    }
+    std::fs::create_dir_all(&work)?;
+    cargo(&["build", "--quiet", "-p", "splitcore"])?;
+    let host_target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
+    let splitcore = host_target.join("debug/splitcore");
+    let run = |what: &str, cmd: &mut Command| -> Result<std::process::Output> {
+        println!("scaffold-test: {what}");
+        let started = Instant::now();
+        let out = cmd.output().with_context(|| format!("running {what}"))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        println!("scaffold-test: {what}: {} in {:.1} s", out.status, started.elapsed().as_secs_f64());
+        Ok(out)
+    };
+    let out =
+        run("splitcore new", Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work))?;
+    ensure!(out.status.success(), "splitcore new failed ({})", out.status);
+
+    let out = run(
+        "splitcore build (ESP32-S3, then splitcore check)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    ensure!(out.status.success(), "splitcore build failed or found violations ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
+        "splitcore build did not report a clean check"
+    );
+
+    // ... and rejects a core-1 crate that calls into flash (a FreeRTOS function).
+    let core1_lib = project.join("core1/src/lib.rs");
+    let core1_source = std::fs::read_to_string(&core1_lib)?;
+    let beat = "splitcore_rt::heartbeat();";
+    ensure!(
+        core1_source.contains(beat),
+        "the generated core-1 loop changed: update scaffold_test's mutation"
+    );
+    let flash_call = "// SAFETY: a deliberate violation: FreeRTOS lives in flash.\nunsafe { vTaskDelay(1) };";
+    let broken = core1_source.replacen(beat, &format!("{beat}\n{flash_call}"), 1)
+        + "\nextern \"C\" {\n    fn vTaskDelay(ticks: u32);\n}\n";
+    std::fs::write(&core1_lib, broken)?;
+    let out = run(
+        "splitcore build of a core-1 crate calling vTaskDelay (must be rejected)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    std::fs::write(&core1_lib, core1_source)?;
+    ensure!(out.status.code() == Some(1), "splitcore build accepted a flash call ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("flash: vTaskDelay is outside the archive"),
+        "splitcore build did not name the flash call"
+    );
+
+    let host_cargo = |args: &[&str]| {
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(args)
+            .arg("--manifest-path")
+            .arg(project.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", work.join("host-target"));
+        cmd
+    };
+    let control = format!("{SCAFFOLD_PROJECT}-control");
+    let twin = format!("{SCAFFOLD_PROJECT}-twin");
+    let out = run("the control crate's tests", &mut host_cargo(&["test", "--quiet", "-p", &control]))?;
+    ensure!(out.status.success(), "{control}'s tests failed ({})", out.status);
+    let out = run("the host twin (3 virtual seconds)", &mut host_cargo(&["run", "--quiet", "-p", &twin]))?;
+    ensure!(out.status.success(), "the generated twin failed ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: ok")),
+        "the twin did not report its checks passing"
+    );
+
+    // The twin's checks catch a broken controller: the pin is never driven high.
+    let lib = project.join("control/src/lib.rs");
+    let source = std::fs::read_to_string(&lib)?;
+    let correct = "let high = self.accumulator >= FULL_SCALE;";
+    ensure!(source.contains(correct), "the generated dimmer changed: update scaffold_test's mutation");
+    std::fs::write(&lib, source.replace(correct, "let high = self.accumulator > u32::MAX;"))?;
+    let out = run(
+        "the host twin with a broken dimmer (must fail)",
+        &mut host_cargo(&["run", "--quiet", "-p", &twin]),
+    )?;
+    ensure!(
+        out.status.code() == Some(1),
+        "the twin accepted a dimmer that never drives the pin ({})",
+        out.status
+    );
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: FAILED: at")),
+        "the twin failed without naming the voltage check"
+    );
+    std::fs::write(&lib, source)?;
+    println!("scaffold-test: the twin rejected the broken dimmer, as it must");
+    println!("scaffold-test: passed in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// `kconfcheck` (PyPI `esp-idf-kconfig`) on the component's Kconfig; installs it when missing.
 pub fn kconfcheck() -> Result<()> {
     kconfcheck_file(&root().join("components/splitcore/Kconfig"))
@@ -506,6 +627,11 @@ pub fn test_all() -> Result<()> {
         step("qemu tests", &mut timings, qemu_tests)?;
         step("host twin: motor-position step response within bounds", &mut timings, twin_run)?;
         step("dashboard: node tests, browser test against the twin", &mut timings, crate::dashboard::test)?;
+        step(
+            "splitcore new: the generated project builds for Xtensa, passes check, runs in the twin",
+            &mut timings,
+            scaffold_test,
+        )?;
         step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();

@@ -8,9 +8,10 @@
 //! telemetry and loop statistics, forwards core 1's log, and supervises it with
 //! splitcore-core0's `Supervisor`, printing crash reports with splitcore-proto.
 //!
-//! * [`machinery`]: the generic parts — lockstep virtual time ([`World`]), the core-1 life
-//!   cycle ([`run_core1`], crash capture, holds), the register seam ([`TwinRegs`]). A project
-//!   reuses them with its own [`Physics`] and [`Core1Program`].
+//! * [`machinery`]: the generic parts, the `splitcore-twin` crate re-exported — lockstep
+//!   virtual time ([`World`]), the core-1 life cycle ([`run_core1`], crash capture, holds),
+//!   the register seam ([`TwinRegs`]). A project reuses them with its own [`Physics`] and
+//!   [`Core1Program`] by depending on `splitcore-twin`.
 //! * [`motor`]: the example's plant wiring and core-1 program.
 //! * [`runner`]: [`Twin::spawn`] → [`TwinHandle`] (commands in, [`TwinEvent`]s out, while it
 //!   runs, as fast as possible or paced to real time), the core-0 app and the fault scenarios.
@@ -33,7 +34,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
-pub mod machinery;
+pub use splitcore_twin as machinery;
 pub mod motor;
 pub mod report;
 pub mod runner;
