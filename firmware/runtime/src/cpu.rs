@@ -10,6 +10,9 @@ extern "C" {
     fn splitcore_raise_panic();
     fn splitcore_intenable_modify(set: u32, clear: u32) -> u32;
     fn splitcore_waiti0();
+    fn splitcore_ps() -> u32;
+    fn splitcore_intset(mask: u32);
+    fn splitcore_intclear(mask: u32);
 }
 
 /// Index of the executing core: 0 (PRO CPU) or 1 (APP CPU).
@@ -63,4 +66,22 @@ pub(crate) fn intenable_modify(set: u32, clear: u32) -> u32 {
 pub fn wait_for_interrupt() {
     // SAFETY: sleeps; the interrupt path returns here.
     unsafe { splitcore_waiti0() }
+}
+
+/// The processor state register (PS).
+pub(crate) fn ps() -> u32 {
+    // SAFETY: reads PS; no memory access.
+    unsafe { splitcore_ps() }
+}
+
+/// Raises the software interrupts in `mask` (INTSET).
+pub(crate) fn intset(mask: u32) {
+    // SAFETY: sets bits of INTERRUPT for software interrupts; no memory access.
+    unsafe { splitcore_intset(mask) }
+}
+
+/// Clears latched edge-triggered and software interrupts in `mask` (INTCLEAR).
+pub(crate) fn intclear(mask: u32) {
+    // SAFETY: clears bits of INTERRUPT; no memory access.
+    unsafe { splitcore_intclear(mask) }
 }
