@@ -251,6 +251,11 @@ _splitcore_crash:
 	bnez a3, .Lno_walk
 	addmi a3, a1, -256         # the spill below needs ~240 bytes below the SP
 	bltu a3, a4, .Lno_walk
+	# a4 and a5 were scratch with EXCM=1 (no window check): when the faulting frame never used
+	# them they are still an older live frame's a0/a1 (e.g. the frame an interrupt interrupted),
+	# not yet spilled. Put them back before that frame is spilled.
+	l32i a4, a2, 60
+	l32i a5, a2, 64
 	l32r a3, .Lps_crash
 	wsr a3, ps
 	rsync
