@@ -338,8 +338,7 @@ fn mx_write(address: u32, value: u32) {
 /// too) or 1 s passes. With `timer`, CCOMPARE1 was armed at `start + delay`: when the host
 /// stalled the emulated core past that compare value (CCOUNT follows host time without
 /// `-icount`), it would not match for 2^32 cycles, so it is re-armed from now (counted).
-fn work_until_changed<const R: u32>(done: &AtomicU32, mut seed: u32, timer: bool) {
-    let before = done.load(Ordering::Acquire);
+fn work_until_changed<const R: u32>(done: &AtomicU32, before: u32, mut seed: u32, timer: bool) {
     let start = splitcore_rt::ccount();
     let mut armed = start;
     let mut after = 0;
@@ -380,12 +379,13 @@ fn slow_level1() {
     L1_ACTIVE.store(1, Ordering::Release);
     let round = L1_RUNS.load(Ordering::Relaxed);
     if scenario == NEST_L2 {
+        let before = L2_RUNS.load(Ordering::Relaxed);
         mx_write(0x18c, 1 << MX_IRQ_L2); // MIASGSET: assert the level-2 line
-        work_until_changed::<13>(&L2_RUNS, round, false);
+        work_until_changed::<13>(&L2_RUNS, before, round, false);
     } else {
         let before = L3_RUNS.load(Ordering::Relaxed);
         set_ccompare1(splitcore_rt::ccount().wrapping_add(2_000 + round * 37 % 4_000));
-        work_until_changed::<13>(&L3_RUNS, round, true);
+        work_until_changed::<13>(&L3_RUNS, before, round, true);
         if L3_RUNS.load(Ordering::Relaxed) != before {
             bump(&L1_PREEMPTED);
         }
@@ -480,8 +480,9 @@ fn nested_interrupts(scenario: u32) {
             let _ = interrupt::raise(SW_L1);
         } else {
             // The level-3 timer lands at an arbitrary instruction of this thread's work.
+            let before = L3_RUNS.load(Ordering::Relaxed);
             set_ccompare1(splitcore_rt::ccount().wrapping_add(2_000 + round * 53 % 4_000));
-            work_until_changed::<7>(&L3_RUNS, seed, true);
+            work_until_changed::<7>(&L3_RUNS, before, seed, true);
             if scenario == MASKING && SEQ_SAME.load(Ordering::Relaxed) >= SEQ_L1.load(Ordering::Relaxed) {
                 bump(&ORDER_ERRORS); // the pending level-3 request must run before the level-1 one
             }
