@@ -584,6 +584,34 @@ _splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangero
 	FN splitcore_trigger_break        # for tests: BREAK -> debug exception
 	break 1, 15
 	retw
+	FN splitcore_register_check       # (rounds, value) -> 0, or the rounds left when one of
+	mov a4, a3
+	mov a5, a3
+	mov a6, a3
+	mov a7, a3
+	mov a8, a3
+	mov a9, a3
+	mov a10, a3
+	mov a11, a3
+	mov a12, a3
+	mov a13, a3
+	mov a14, a3
+	mov a15, a3   # a4..a15 (all = value) changed: for tests
+1:	bne a3, a4, 2f
+	bne a3, a5, 2f
+	bne a3, a6, 2f
+	bne a3, a7, 2f
+	bne a3, a8, 2f
+	bne a3, a9, 2f
+	bne a3, a10, 2f
+	bne a3, a11, 2f
+	bne a3, a12, 2f
+	bne a3, a13, 2f
+	bne a3, a14, 2f
+	bne a3, a15, 2f
+	addi a2, a2, -1
+	bnez a2, 1b
+2:	retw
 	FN splitcore_loop_checksum        # (n, seed) -> checksum: for tests, n rounds of a
 	mov a4, a3                        # zero-overhead loop (an interrupt path that loses
 	ssai 7                            # LBEG/LEND/LCOUNT or SAR changes the result)

@@ -53,6 +53,7 @@ static TICK_RESULTS: [AtomicU32; 7] = [const { AtomicU32::new(0) }; 7];
 
 extern "C" {
     fn splitcore_loop_checksum(n: u32, seed: u32) -> u32;
+    fn splitcore_register_check(rounds: u32, value: u32) -> u32;
     fn splitcore_qemu_er_write(address: u32, value: u32);
     fn splitcore_trigger_illegal();
     fn splitcore_trigger_load(address: u32) -> u32;
@@ -305,8 +306,8 @@ fn loop_reference(n: u32, seed: u32) -> u32 {
     a
 }
 
-/// Recursion (window overflows/underflows, SAR) and a zero-overhead loop (LBEG/LEND/LCOUNT),
-/// each checked against a reference computed without them: a register the interrupt path fails
+/// Recursion (window overflows/underflows, SAR), a zero-overhead loop (LBEG/LEND/LCOUNT) and a
+/// loop holding one value in all of a3..a15, each checked: a register the interrupt path fails
 /// to restore, at any level, shows up as a mismatch.
 fn checked_work<const R: u32>(depth: u32, seed: u32) {
     if deep_r::<R>(depth, seed) != deep_r_reference::<R>(depth, seed) {
@@ -315,6 +316,10 @@ fn checked_work<const R: u32>(depth: u32, seed: u32) {
     let n = 40 + seed % 64;
     // SAFETY: a register-only loop (the test helper in the runtime's assembly).
     if unsafe { splitcore_loop_checksum(n, seed) } != loop_reference(n, seed) {
+        bump(&MISMATCHES);
+    }
+    // SAFETY: a register-only loop comparing a4..a15 with a3 (the runtime's test helper).
+    if unsafe { splitcore_register_check(150, seed ^ R) } != 0 {
         bump(&MISMATCHES);
     }
 }
