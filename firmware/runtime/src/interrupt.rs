@@ -48,10 +48,12 @@ pub enum Kind {
     Nmi,
 }
 
+#[cfg_attr(feature = "qemu", allow(unused_imports))]
 use Kind::{Edge as E, Level as L, Nmi as N, Profiling as P, Software as S, Timer as T};
 
 /// ESP32-S3 (esp_cpu_intr.c): `(level, kind)` of CPU interrupts 0..31.
 #[cfg(not(feature = "qemu"))]
+#[rustfmt::skip]
 const TABLE: [Option<(u8, Kind)>; 32] = [
     Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), // 0-5
     Some((1, T(0))), Some((1, S)), Some((1, L)), Some((1, L)), Some((1, E)), Some((3, P)), // 6-11
@@ -63,6 +65,7 @@ const TABLE: [Option<(u8, Kind)>; 32] = [
 
 /// QEMU's `de233_fpu` (core-isa.h `XCHAL_INTn_LEVEL` / `_TYPE`): 22 interrupts.
 #[cfg(feature = "qemu")]
+#[rustfmt::skip]
 const TABLE: [Option<(u8, Kind)>; 32] = [
     Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), Some((1, L)), // 0-5
     Some((1, T(0))), Some((1, S)), Some((2, L)), Some((3, L)), Some((3, T(1))), Some((3, S)), // 6-11
