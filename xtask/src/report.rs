@@ -91,13 +91,21 @@ pub const ENTRIES: &[Entry] = &[
         symbol: "_splitcore_level1_interrupt",
         what: "level-1 interrupt entry and exit (runtime, asm)",
     },
-    Entry { package: "asm-probes", symbol: "_splitcore_vector_level2", what: "level-2 vector (runtime, asm)" },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_vector_level2",
+        what: "level-2 vector (runtime, asm)",
+    },
     Entry {
         package: "asm-probes",
         symbol: "_splitcore_level2_interrupt",
         what: "level-2 interrupt entry and exit (runtime, asm)",
     },
-    Entry { package: "asm-probes", symbol: "_splitcore_vector_level3", what: "level-3 vector (runtime, asm)" },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_vector_level3",
+        what: "level-3 vector (runtime, asm)",
+    },
     Entry {
         package: "asm-probes",
         symbol: "_splitcore_level3_interrupt",

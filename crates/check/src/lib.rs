@@ -639,7 +639,9 @@ pub fn check_bytes(
     let worst = |v: &[StackBound]| -> Option<u64> {
         v.iter().map(|b| b.bytes).try_fold(0u64, |acc, b| b.map(|b| acc.max(b)))
     };
-    let sum = |v: &[StackBound]| -> Option<u64> { v.iter().map(|b| b.bytes).try_fold(0u64, |acc, b| b.map(|b| acc + b)) };
+    let sum = |v: &[StackBound]| -> Option<u64> {
+        v.iter().map(|b| b.bytes).try_fold(0u64, |acc, b| b.map(|b| acc + b))
+    };
     let total = match (worst(&main), sum(&nested), worst(&asynchronous)) {
         (Some(m), Some(n), Some(a)) => Some(m + n + a + SPILL_BYTES),
         _ => None,

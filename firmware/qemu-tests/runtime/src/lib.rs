@@ -234,7 +234,6 @@ fn check_fast_runs(runs: u32, releases: u32) {
     }
 }
 
-
 // ---- nested interrupts (core 1) ------------------------------------------------------------------
 
 use splitcore_rt::interrupt;
@@ -1107,5 +1106,8 @@ target_test_cases!(
         "level 2 nests between level 1 and level 3 (MX external interrupt)",
         level2_between_level1_and_level3
     ),
-    TestCase::core0("exception in a level-3 handler -> crash record, backtrace", exception_in_a_level3_handler),
+    TestCase::core0(
+        "exception in a level-3 handler -> crash record, backtrace",
+        exception_in_a_level3_handler
+    ),
 );
