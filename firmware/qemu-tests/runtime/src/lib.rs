@@ -312,7 +312,7 @@ fn checked_work<const R: u32>(depth: u32, seed: u32) {
     if deep_r::<R>(depth, seed) != deep_r_reference::<R>(depth, seed) {
         bump(&MISMATCHES);
     }
-    let n = 40 + seed % 64;
+    let n = 300 + seed % 256;
     // SAFETY: a register-only loop (the test helper in the runtime's assembly).
     if unsafe { splitcore_loop_checksum(n, seed) } != loop_reference(n, seed) {
         bump(&MISMATCHES);
