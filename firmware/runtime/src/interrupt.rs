@@ -74,6 +74,38 @@ const TABLE: [Option<(u8, Kind)>; 32] = [
     None, None, None, None, None, None, None, None, None, None, // 22-31
 ];
 
+/// All interrupts of `level` in [`TABLE`], whatever their kind.
+const fn table_mask(level: u8) -> u32 {
+    let mut mask = 0u32;
+    let mut n = 0;
+    while n < 32 {
+        if let Some((l, _)) = TABLE[n] {
+            if l == level {
+                mask |= 1 << n;
+            }
+        }
+        n += 1;
+    }
+    mask
+}
+
+/// The table agrees with the core's `XCHAL_INTLEVELn_MASK` (ESP-IDF
+/// `components/xtensa/esp32s3/include/xtensa/config/core-isa.h`; QEMU
+/// `target/xtensa/core-de233_fpu/core-isa.h`), levels 1..5 and the NMI's 7.
+#[cfg(not(feature = "qemu"))]
+const CORE_ISA_LEVEL_MASKS: [u32; 8] =
+    [0, 0x0006_37FF, 0x0038_0000, 0x28C0_8800, 0x5300_0000, 0x8401_0000, 0, 0x4000];
+#[cfg(feature = "qemu")]
+const CORE_ISA_LEVEL_MASKS: [u32; 8] =
+    [0, 0x001F_80FF, 0x0000_0100, 0x0020_0E00, 0x0000_1000, 0x0000_2000, 0, 0x4000];
+const _: () = {
+    let mut level = 1;
+    while level < 8 {
+        assert!(table_mask(level) == CORE_ISA_LEVEL_MASKS[level as usize]);
+        level += 1;
+    }
+};
+
 /// The CPU interrupt of CCOMPARE1 (level 3 on both cores).
 #[cfg(not(feature = "qemu"))]
 pub const TIMER1_INTERRUPT: u8 = 15;

@@ -1065,6 +1065,31 @@ fn exception_in_a_level3_handler() -> TestResult {
     Ok(())
 }
 
+fn interrupt_api_refuses_what_it_cannot_dispatch() -> TestResult {
+    use interrupt::{InterruptError as E, Kind};
+    fn never() {}
+    // de233_fpu: 12 is level 4, 13 (CCOMPARE2) level 5, 14 the NMI; 22.. do not exist.
+    check_eq!(interrupt::set_handler(12, never), Err(E::LevelTooHigh { cpu_interrupt: 12, level: 4 }));
+    check_eq!(interrupt::set_handler(13, never), Err(E::LevelTooHigh { cpu_interrupt: 13, level: 5 }));
+    check_eq!(interrupt::set_handler(14, never), Err(E::LevelTooHigh { cpu_interrupt: 14, level: 7 }));
+    check_eq!(interrupt::set_handler(22, never), Err(E::NoSuchInterrupt { cpu_interrupt: 22 }));
+    check_eq!(interrupt::set_handler(200, never), Err(E::NoSuchInterrupt { cpu_interrupt: 200 }));
+    check_eq!(interrupt::route(80, SW_L1), Err(E::WrongKind { cpu_interrupt: SW_L1, kind: Kind::Software }));
+    check_eq!(
+        interrupt::route(80, interrupt::TIMER1_INTERRUPT),
+        Err(E::WrongKind { cpu_interrupt: 10, kind: Kind::Timer(1) })
+    );
+    check_eq!(interrupt::route(99, EXT_L2), Err(E::NoSuchSource { source: 99 }));
+    check_eq!(interrupt::raise(EXT_L2), Err(E::WrongKind { cpu_interrupt: EXT_L2, kind: Kind::Level }));
+    check_eq!(interrupt::enable(9), Err(E::NoHandler { cpu_interrupt: 9 }));
+    check_eq!(interrupt::level(interrupt::TIMER1_INTERRUPT), Some(3));
+    check_eq!(interrupt::level(EXT_L2), Some(2));
+    check_eq!(interrupt::kind(21), Some(Kind::Edge));
+    // What each level's vector dispatches (de233_fpu core-isa.h XCHAL_INTLEVELn_MASK).
+    check_eq!(interrupt::splitcore_rt_level_masks, [0, 0x001f_80ff, 0x0000_0100, 0x0020_0e00]);
+    Ok(())
+}
+
 fn version_mismatch_parks_core1() -> TestResult {
     boot(RUN, 2 << 16)?;
     status_of(Status::Incompatible)?;
@@ -1119,5 +1144,9 @@ target_test_cases!(
     TestCase::core0(
         "exception in a level-3 handler -> crash record, backtrace",
         exception_in_a_level3_handler
+    ),
+    TestCase::core0(
+        "interrupt API: levels 4/5, NMI, unknown numbers and wrong kinds refused",
+        interrupt_api_refuses_what_it_cannot_dispatch
     ),
 );
