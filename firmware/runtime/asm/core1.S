@@ -523,6 +523,13 @@ _splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangero
 	wsr a2, ccompare1
 	esync
 	retw
+	FN splitcore_lowest_bit           # (bits != 0) -> index of the lowest set bit (NSAU: LLVM 22
+	neg a3, a2                        # expands trailing_zeros into ~24 instructions)
+	and a3, a3, a2
+	nsau a3, a3                       # 31 - index
+	movi a2, 31
+	sub a2, a2, a3
+	retw
 	FN splitcore_raise_panic          # the panic path enters the crash capture through SYSCALL
 	syscall
 	retw

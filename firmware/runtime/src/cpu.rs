@@ -13,6 +13,7 @@ extern "C" {
     fn splitcore_ps() -> u32;
     fn splitcore_intset(mask: u32);
     fn splitcore_intclear(mask: u32);
+    fn splitcore_lowest_bit(bits: u32) -> u32;
 }
 
 /// Index of the executing core: 0 (PRO CPU) or 1 (APP CPU).
@@ -84,4 +85,10 @@ pub(crate) fn intset(mask: u32) {
 pub(crate) fn intclear(mask: u32) {
     // SAFETY: clears bits of INTERRUPT; no memory access.
     unsafe { splitcore_intclear(mask) }
+}
+
+/// Index of the lowest set bit of `bits` (which must not be 0), with NSAU.
+pub(crate) fn lowest_bit(bits: u32) -> u32 {
+    // SAFETY: register-only arithmetic.
+    unsafe { splitcore_lowest_bit(bits) }
 }
