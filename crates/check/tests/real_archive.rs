@@ -102,7 +102,9 @@ fn nested_interrupt_levels_add_up() {
         let frame = b.root.replace("_splitcore_level", "_splitcore_irq_frame").replace("_interrupt", "");
         assert_eq!(b.path[1], (frame, 128), "{:?}", b.path);
         assert!(b.path.iter().any(|(f, _)| f == "splitcore_rt_interrupt"), "{:?}", b.path);
-        assert!(bytes >= 128 + 32, "{}: {bytes}", b.root);
+        // No panic path in the dispatcher (an index bounds check would add the 2048-byte
+        // annotated panic machinery to every level).
+        assert!((128 + 32..512).contains(&bytes), "{}: {bytes} {:?}", b.root, b.path);
     }
     let vector = |name: &str| s.asynchronous.iter().find(|b| b.root == name).unwrap().bytes;
     assert_eq!(vector("_splitcore_vector_level2"), Some(0));

@@ -344,7 +344,7 @@ pub extern "C" fn splitcore_rt_interrupt(pending: u32) {
     }
     let mut bits = pending;
     while bits != 0 {
-        let n = cpu::lowest_bit(bits);
+        let n = cpu::lowest_bit(bits) & 31; // (the mask spares a bounds check and its panic path)
         bits &= bits - 1;
         let handler = HANDLERS[n as usize].load(Ordering::Acquire);
         if handler == 0 {
