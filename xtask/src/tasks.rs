@@ -13,6 +13,20 @@ use crate::{report, root, setup};
 
 /// Builds firmware packages (all when empty) for `target`.
 pub fn build(target: TargetSpec, packages: &[&str]) -> Result<BuildOutput> {
+    build_into(target, packages, &root().join("firmware/target"))
+}
+
+/// Where the user-style core-1 archives are built: each crate on its own, as a user's project
+/// would be (a build of the whole firmware workspace unifies features and hands every crate
+/// the QEMU board's `qemu` runtime feature). The checker's real-archive tests read them here.
+pub const STANDALONE_TARGET_DIR: &str = "firmware/target/standalone";
+
+/// [`build`] into `target_dir`.
+pub fn build_into(
+    target: TargetSpec,
+    packages: &[&str],
+    target_dir: &std::path::Path,
+) -> Result<BuildOutput> {
     let root = root();
     let toolchain = Toolchain::detect()?;
     let started = Instant::now();
@@ -21,7 +35,7 @@ pub fn build(target: TargetSpec, packages: &[&str]) -> Result<BuildOutput> {
         packages: packages.iter().map(|p| p.to_string()).collect(),
         target,
         targets_dir: root.join("targets"),
-        target_dir: root.join("firmware/target"),
+        target_dir: target_dir.to_path_buf(),
         env: Vec::new(),
         quiet: false,
     }
@@ -424,9 +438,8 @@ pub fn fuzz_ipc(seconds: u32) -> Result<()> {
 /// as a user's core-1 archive would contain them), then the checker's tests on the real
 /// archives, including `check-bad`, which must be rejected with each of its findings named.
 pub fn check_core1_archive() -> Result<()> {
-    // Built on their own, as a user's crate would be: building the whole firmware workspace
-    // unifies features and would hand them the QEMU board's `qemu` runtime feature.
-    let build = build(TargetSpec::Esp32s3, &["asm-probes", "check-bad"])?;
+    let build =
+        build_into(TargetSpec::Esp32s3, &["asm-probes", "check-bad"], &root().join(STANDALONE_TARGET_DIR))?;
     let archive = build.archive("asm-probes")?.display().to_string();
     let annotations = root().join("crates/check/data/asm-probes.annotations").display().to_string();
     // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler; the
@@ -445,7 +458,7 @@ pub fn check_core1_archive() -> Result<()> {
         &annotations,
     ])?;
     let status = Command::new("cargo")
-        .args(["test", "-p", "splitcore-check", "--test", "real_archive"])
+        .args(["test", "-p", "splitcore-check", "--test", "real_archive", "-p", "splitcore", "--test", "cli"])
         .env("SPLITCORE_REAL_ARCHIVES", "required")
         .current_dir(root())
         .status()

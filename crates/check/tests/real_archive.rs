@@ -10,12 +10,13 @@ use splitcore_check::{
     check, entry_frames, render, Annotations, Config, NESTED_INTERRUPT_ENTRIES, SPILL_BYTES,
 };
 
-/// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...). Absent unless
-/// the firmware was built; `cargo xtask test` builds it first and sets
+/// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...), built on its
+/// own into `firmware/target/standalone` by xtask's check step. Absent unless that ran;
+/// `cargo xtask test` builds it first and sets
 /// `SPLITCORE_REAL_ARCHIVES=required`, which turns an absent archive into a failure.
 fn built_archive(lib: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/target/xtensa-esp32s3-none-elf/release")
+        .join("../../firmware/target/standalone/xtensa-esp32s3-none-elf/release")
         .join(format!("lib{lib}.a"));
     if p.exists() {
         return Some(p);
@@ -25,7 +26,10 @@ fn built_archive(lib: &str) -> Option<PathBuf> {
         "{} is absent although SPLITCORE_REAL_ARCHIVES=required",
         p.display()
     );
-    eprintln!("note: {} is absent (run `cargo xtask build`): test skipped", p.display());
+    eprintln!(
+        "note: {} is absent (the check step of `cargo xtask test` builds it): test skipped",
+        p.display()
+    );
     None
 }
 
