@@ -1,6 +1,7 @@
 //! splitcore's build orchestration. `cargo xtask --help` lists the commands; `cargo xtask test`
 //! is what CI runs, `cargo xtask demo` the main job.
 
+mod dashboard;
 mod qemu;
 mod report;
 mod runtime_layout;
@@ -93,6 +94,13 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         seconds: u32,
     },
+    /// The dashboard's checks: kconfcheck of the example IDF app's Kconfig, npm ci, the page's
+    /// node tests, the page in headless Chromium against the running twin (screenshots in
+    /// target/dashboard). Part of `test`.
+    DashboardTest,
+    /// `splitcore new` a project into target/scaffold-test, `splitcore build` its core-1 crate
+    /// (ESP32-S3 + check), run its control tests and its host twin (also broken: must fail).
+    ScaffoldTest,
     /// Set up, run the motor-position host twin (plot + metrics), then the two-core demo in QEMU.
     Demo,
     /// Set up and run every check and test (what CI runs).
@@ -125,6 +133,8 @@ fn main() -> Result<()> {
         Cmd::CheckArchives => tasks::check_core1_archive(),
         Cmd::AsmReport { check } => tasks::asm_report(check),
         Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
+        Cmd::DashboardTest => dashboard::test(),
+        Cmd::ScaffoldTest => tasks::scaffold_test(),
         Cmd::Demo => tasks::demo(),
         Cmd::Test => tasks::test_all(),
     }

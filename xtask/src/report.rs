@@ -91,7 +91,85 @@ pub const ENTRIES: &[Entry] = &[
         symbol: "_splitcore_level1_interrupt",
         what: "level-1 interrupt entry and exit (runtime, asm)",
     },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_vector_level2",
+        what: "level-2 vector (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_level2_interrupt",
+        what: "level-2 interrupt entry and exit (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_vector_level3",
+        what: "level-3 vector (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_level3_interrupt",
+        what: "level-3 interrupt entry and exit (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_irq_frame1",
+        what: "level-1 frame function: lowers INTLEVEL to 1, calls the dispatcher (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_irq_frame2",
+        what: "level-2 frame function: lowers INTLEVEL to 2, calls the dispatcher (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "_splitcore_irq_frame3",
+        what: "level-3 frame function: calls the dispatcher (runtime, asm)",
+    },
+    Entry {
+        package: "asm-probes",
+        symbol: "splitcore_rt_interrupt",
+        what: "the Rust dispatcher shared by levels 1..3 (handler table)",
+    },
 ];
+
+/// Per dispatched level: its vector, its entry code and its frame function.
+const INTERRUPT_LEVELS: [(u32, &str, &str, &str); 3] = [
+    (1, "_splitcore_vector_user", "_splitcore_level1_interrupt", "_splitcore_irq_frame1"),
+    (2, "_splitcore_vector_level2", "_splitcore_level2_interrupt", "_splitcore_irq_frame2"),
+    (3, "_splitcore_vector_level3", "_splitcore_level3_interrupt", "_splitcore_irq_frame3"),
+];
+
+/// Instructions executed from a level's vector to the dispatcher's `callx8`: the vector up to its
+/// `j`, the entry code up to its `call4`, the frame function up to its `callx8` (shortest paths).
+fn interrupt_entry_table(listings: &[(&Entry, FunctionListing)]) -> Result<String> {
+    let find = |symbol: &str| -> Result<&FunctionListing> {
+        match listings.iter().find(|(e, _)| e.symbol == symbol) {
+            Some((_, l)) => Ok(l),
+            None => bail!("`{symbol}` is not in the report"),
+        }
+    };
+    let upto = |symbol: &str, mnemonic: &str| -> Result<usize> {
+        match find(symbol)?.shortest_path_to(|m| m == mnemonic) {
+            Some(n) => Ok(n),
+            None => bail!("no `{mnemonic}` reachable in `{symbol}`"),
+        }
+    };
+    let mut out = String::new();
+    writeln!(
+        out,
+        "\nInterrupt entry, from the vector to the Rust dispatcher's call (instructions on the path, \
+         from the listings below; the dispatcher then tests the pending bits and calls the handler \
+         through the table):\n"
+    )?;
+    writeln!(out, "| level | vector (to `j`) | entry (to `call4`) | frame function (to `callx8`) | total |")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|")?;
+    for (level, vector, entry, frame) in INTERRUPT_LEVELS {
+        let (v, e, f) = (upto(vector, "j")?, upto(entry, "call4")?, upto(frame, "callx8")?);
+        writeln!(out, "| {level} | {v} | {e} | {f} | {} |", v + e + f)?;
+    }
+    Ok(out)
+}
 
 /// The packages the report needs built for the ESP32-S3 target.
 pub fn packages() -> Vec<&'static str> {
@@ -133,6 +211,7 @@ pub fn render(build: &BuildOutput, rustc_version: &str, executed: &[String]) -> 
         let fast = listing.shortest_path_to_return().map(|n| n.to_string()).unwrap_or_else(|| "—".to_owned());
         writeln!(out, "| `{}` | {} | {fast} | {} |", entry.symbol, listing.instructions.len(), entry.what)?;
     }
+    out.push_str(&interrupt_entry_table(&listings)?);
     writeln!(
         out,
         "\nExecuted on one emulated core under `qemu-system-xtensa -icount shift=0` (QEMU's \

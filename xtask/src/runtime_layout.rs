@@ -28,6 +28,8 @@ const IRAM_CODE: &[&str] = &[
     "splitcore_core1_entry",
     "_splitcore_crash",
     "_splitcore_level1_interrupt",
+    "_splitcore_level2_interrupt",
+    "_splitcore_level3_interrupt",
     "splitcore_park",
     "splitcore_raise_panic",
 ];

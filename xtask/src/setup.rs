@@ -1,4 +1,5 @@
-//! `cargo xtask setup`: installs the Debian packages of the Xtensa route when missing.
+//! `cargo xtask setup`: installs the Debian packages of the Xtensa route and of the
+//! dashboard's browser test when missing.
 
 use std::process::Command;
 
@@ -11,7 +12,20 @@ const PACKAGES: &[(&str, &str)] = &[
     ("llvm-22", "llvm-mc-22 (assembler), llvm-ar-22, llvm-objdump-22"),
     ("binutils-xtensa-lx106", "GNU ld for linking the QEMU test programs"),
     ("qemu-system-misc", "qemu-system-xtensa, the emulated Xtensa cores"),
+    ("chromium", "the headless browser of the dashboard's browser test (driven by playwright-core)"),
 ];
+
+/// Commands the project needs, with the Debian package that provides each; installed only when
+/// the command is missing (Node.js may come from elsewhere, e.g. NodeSource's `nodejs`, which
+/// bundles npm and conflicts with Debian's `npm` package).
+const COMMANDS: &[(&str, &str, &str)] = &[
+    ("node", "nodejs", "runs the dashboard's decoder tests and its browser test"),
+    ("npm", "npm", "installs the browser test's locked dependencies (playwright-core)"),
+];
+
+fn command_exists(command: &str) -> bool {
+    Command::new(command).arg("--version").output().is_ok_and(|o| o.status.success())
+}
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
@@ -44,13 +58,21 @@ fn apt_get(args: &[&str]) -> Result<()> {
 
 /// Installs what is missing (idempotent) and checks the tool versions.
 pub fn setup(check_only: bool) -> Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).filter(|p| !installed(p)).collect();
+    let mut missing: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).filter(|p| !installed(p)).collect();
+    for (package, why) in PACKAGES.iter().filter(|(p, _)| missing.contains(p)) {
+        println!("setup: missing {package}: {why}");
+    }
+    for (command, package, why) in COMMANDS.iter().filter(|(c, _, _)| !command_exists(c)) {
+        println!("setup: missing `{command}` (Debian package {package}): {why}");
+        missing.push(package);
+    }
     if missing.is_empty() {
-        println!("setup: all {} Debian packages are installed", PACKAGES.len());
+        println!(
+            "setup: all {} Debian packages are installed; {} found",
+            PACKAGES.len(),
+            COMMANDS.iter().map(|(c, _, _)| *c).collect::<Vec<_>>().join(", ")
+        );
     } else {
-        for (package, why) in PACKAGES.iter().filter(|(p, _)| missing.contains(p)) {
-            println!("setup: missing {package}: {why}");
-        }
         let command = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
         if check_only {
             bail!("missing Debian packages; install them with: {command}");
@@ -86,14 +108,17 @@ fn check_versions() -> Result<()> {
     if !llvm.starts_with("22.") {
         bail!("Debian's rustc uses LLVM {llvm}; the Xtensa route is verified with LLVM 22 only");
     }
-    let targets = Command::new("/usr/bin/rustc").args(["--print", "sysroot"]).output()?;
-    let sysroot = String::from_utf8_lossy(&targets.stdout).trim().to_owned();
-    let library = std::path::Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
-    if !library.exists() {
-        bail!("{} is missing: rust-web-src is needed for -Zbuild-std", library.display());
-    }
+    // The standard library sources (-Zbuild-std) and llvm-mc-22, checked as `splitcore build`
+    // checks them.
+    splitcore_build::toolchain::Toolchain::Debian { rustc: "/usr/bin/rustc".into() }.preflight()?;
     for program in ["llvm-mc-22", "qemu-system-xtensa", "xtensa-lx106-elf-ld"] {
         println!("setup: {}", version_line(program, &["--version"])?);
+    }
+    for program in ["chromium", "node", "npm"] {
+        let output =
+            Command::new(program).arg("--version").output().with_context(|| format!("running {program}"))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        println!("setup: {program}: {}", text.lines().next().unwrap_or("unknown version").trim());
     }
     Ok(())
 }

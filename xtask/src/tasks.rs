@@ -13,6 +13,20 @@ use crate::{report, root, setup};
 
 /// Builds firmware packages (all when empty) for `target`.
 pub fn build(target: TargetSpec, packages: &[&str]) -> Result<BuildOutput> {
+    build_into(target, packages, &root().join("firmware/target"))
+}
+
+/// Where the user-style core-1 archives are built: each crate on its own, as a user's project
+/// would be (a build of the whole firmware workspace unifies features and hands every crate
+/// the QEMU board's `qemu` runtime feature). The checker's real-archive tests read them here.
+pub const STANDALONE_TARGET_DIR: &str = "firmware/target/standalone";
+
+/// [`build`] into `target_dir`.
+pub fn build_into(
+    target: TargetSpec,
+    packages: &[&str],
+    target_dir: &std::path::Path,
+) -> Result<BuildOutput> {
     let root = root();
     let toolchain = Toolchain::detect()?;
     let started = Instant::now();
@@ -21,7 +35,7 @@ pub fn build(target: TargetSpec, packages: &[&str]) -> Result<BuildOutput> {
         packages: packages.iter().map(|p| p.to_string()).collect(),
         target,
         targets_dir: root.join("targets"),
-        target_dir: root.join("firmware/target"),
+        target_dir: target_dir.to_path_buf(),
         env: Vec::new(),
         quiet: false,
     }
@@ -91,6 +105,13 @@ fn passes_without_skips(outcome: &Outcome) -> Result<()> {
     }
 }
 
+fn passes_with_two_skips(outcome: &Outcome) -> Result<()> {
+    match &outcome.verdict {
+        Verdict::Passed(Some(s)) if s.skipped == 2 && s.passed > 0 => Ok(()),
+        other => bail!("expected a pass with exactly two tests skipped, got {other}"),
+    }
+}
+
 fn passes_with_one_skip(outcome: &Outcome) -> Result<()> {
     match &outcome.verdict {
         Verdict::Passed(Some(s)) if s.skipped == 1 && s.passed > 0 => Ok(()),
@@ -153,9 +174,10 @@ fn plan() -> Vec<PlannedRun> {
         planned("qemu-smoke", sim.clone(), passes_without_skips),
         planned("qemu-smoke", kc705.clone(), passes_without_skips),
         planned("qemu-smoke", icount_one_core.clone(), passes_with_core1_tests_skipped),
-        // -M sim has no inter-core interrupt (the doorbell test is skipped there); -M kc705 has
-        // no faulting unmapped address (that test is skipped there): together they cover all.
-        planned("qemu-runtime", sim.clone(), passes_with_one_skip),
+        // -M sim has no inter-core interrupt and no level-2 source (the doorbell and level-2
+        // tests are skipped there); -M kc705 has no faulting unmapped address (that test is
+        // skipped there): together they cover all.
+        planned("qemu-runtime", sim.clone(), passes_with_two_skips),
         planned("qemu-runtime", kc705.clone(), passes_with_one_skip),
         planned("qemu-core0", sim.clone(), passes_without_skips),
         planned("qemu-core0", kc705.clone(), passes_without_skips),
@@ -412,13 +434,13 @@ pub fn fuzz_ipc(seconds: u32) -> Result<()> {
     Ok(())
 }
 
-/// Runs `splitcore check` on the ESP32-S3 build of `asm-probes` (the runtime, IPC and executive
-/// as a user's core-1 archive would contain them), then the checker's tests on the real
-/// archives, including `check-bad`, which must be rejected with each of its findings named.
+/// Runs `splitcore check` on the ESP32-S3 builds of `asm-probes` (the runtime, IPC and executive
+/// as a user's core-1 archive would contain them) and of the motor-position example's core-1
+/// program, then the checker's tests on the real archives, including `check-bad`, which must be
+/// rejected with each of its findings named.
 pub fn check_core1_archive() -> Result<()> {
-    // Built on their own, as a user's crate would be: building the whole firmware workspace
-    // unifies features and would hand them the QEMU board's `qemu` runtime feature.
-    let probes = build(TargetSpec::Esp32s3, &["asm-probes", "check-bad"])?;
+    let probes =
+        build_into(TargetSpec::Esp32s3, &["asm-probes", "check-bad"], &root().join(STANDALONE_TARGET_DIR))?;
     let archive = probes.archive("asm-probes")?.display().to_string();
     let annotations = root().join("crates/check/data/asm-probes.annotations").display().to_string();
     // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler
@@ -439,7 +461,8 @@ pub fn check_core1_archive() -> Result<()> {
     // The motor-position example's core-1 program, the archive its ESP-IDF app links: built on
     // its own (its `splitcore-ipc/ffi` must not change the archives above), checked with its
     // allow-list and annotations (each entry justified in the file).
-    let example = build(TargetSpec::Esp32s3, &["motor-position-firmware"])?;
+    let example =
+        build_into(TargetSpec::Esp32s3, &["motor-position-firmware"], &root().join(STANDALONE_TARGET_DIR))?;
     let archive = example.archive("motor-position-firmware")?.display().to_string();
     let data = root().join("crates/check/data");
     let allow = data.join("motor-position-firmware.allow").display().to_string();
@@ -458,7 +481,7 @@ pub fn check_core1_archive() -> Result<()> {
         &annotations,
     ])?;
     let status = Command::new("cargo")
-        .args(["test", "-p", "splitcore-check", "--test", "real_archive"])
+        .args(["test", "-p", "splitcore-check", "--test", "real_archive", "-p", "splitcore", "--test", "cli"])
         .env("SPLITCORE_REAL_ARCHIVES", "required")
         .current_dir(root())
         .status()
@@ -467,8 +490,134 @@ pub fn check_core1_archive() -> Result<()> {
     Ok(())
 }
 
+/// Name of the project `scaffold_test` generates.
+const SCAFFOLD_PROJECT: &str = "ci-rig";
+
+/// `cargo xtask scaffold-test`: `splitcore new` makes a project under `target/scaffold-test`;
+/// `splitcore build` builds its core-1 crate for the ESP32-S3 and checks the archive (exit 0:
+/// built, no violations), and exits 1 naming the call once the crate calls `vTaskDelay`; the
+/// control crate's tests pass; the host twin runs 3 virtual seconds and passes its behaviour
+/// checks; then, with the dimmer broken (the pin never driven high), the twin must fail. The cargo target directories beside the project survive between runs:
+/// the project is regenerated at the same path, so cargo rebuilds only what changed.
+pub fn scaffold_test() -> Result<()> {
+    let started = Instant::now();
+    let root = root();
+    let work = root.join("target/scaffold-test");
+    let project = work.join(SCAFFOLD_PROJECT);
+    if project.exists() {
+        std::fs::remove_dir_all(&project).with_context(|| format!("removing {}", project.display()))?;
+    }
+    std::fs::create_dir_all(&work)?;
+    cargo(&["build", "--quiet", "-p", "splitcore"])?;
+    let host_target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
+    let splitcore = host_target.join("debug/splitcore");
+    let run = |what: &str, cmd: &mut Command| -> Result<std::process::Output> {
+        println!("scaffold-test: {what}");
+        let started = Instant::now();
+        let out = cmd.output().with_context(|| format!("running {what}"))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        println!("scaffold-test: {what}: {} in {:.1} s", out.status, started.elapsed().as_secs_f64());
+        Ok(out)
+    };
+    let out =
+        run("splitcore new", Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work))?;
+    ensure!(out.status.success(), "splitcore new failed ({})", out.status);
+
+    let out = run(
+        "splitcore build (ESP32-S3, then splitcore check)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    ensure!(out.status.success(), "splitcore build failed or found violations ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
+        "splitcore build did not report a clean check"
+    );
+
+    // ... and rejects a core-1 crate that calls into flash (a FreeRTOS function).
+    let core1_lib = project.join("core1/src/lib.rs");
+    let core1_source = std::fs::read_to_string(&core1_lib)?;
+    let beat = "splitcore_rt::heartbeat();";
+    ensure!(
+        core1_source.contains(beat),
+        "the generated core-1 loop changed: update scaffold_test's mutation"
+    );
+    let flash_call = "// SAFETY: a deliberate violation: FreeRTOS lives in flash.\nunsafe { vTaskDelay(1) };";
+    let broken = core1_source.replacen(beat, &format!("{beat}\n{flash_call}"), 1)
+        + "\nextern \"C\" {\n    fn vTaskDelay(ticks: u32);\n}\n";
+    std::fs::write(&core1_lib, broken)?;
+    let out = run(
+        "splitcore build of a core-1 crate calling vTaskDelay (must be rejected)",
+        Command::new(&splitcore)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.join("core1/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(work.join("xtensa-target")),
+    )?;
+    std::fs::write(&core1_lib, core1_source)?;
+    ensure!(out.status.code() == Some(1), "splitcore build accepted a flash call ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains("flash: vTaskDelay is outside the archive"),
+        "splitcore build did not name the flash call"
+    );
+
+    let host_cargo = |args: &[&str]| {
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(args)
+            .arg("--manifest-path")
+            .arg(project.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", work.join("host-target"));
+        cmd
+    };
+    let control = format!("{SCAFFOLD_PROJECT}-control");
+    let twin = format!("{SCAFFOLD_PROJECT}-twin");
+    let out = run("the control crate's tests", &mut host_cargo(&["test", "--quiet", "-p", &control]))?;
+    ensure!(out.status.success(), "{control}'s tests failed ({})", out.status);
+    let out = run("the host twin (3 virtual seconds)", &mut host_cargo(&["run", "--quiet", "-p", &twin]))?;
+    ensure!(out.status.success(), "the generated twin failed ({})", out.status);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: ok")),
+        "the twin did not report its checks passing"
+    );
+
+    // The twin's checks catch a broken controller: the pin is never driven high.
+    let lib = project.join("control/src/lib.rs");
+    let source = std::fs::read_to_string(&lib)?;
+    let correct = "let high = self.accumulator >= FULL_SCALE;";
+    ensure!(source.contains(correct), "the generated dimmer changed: update scaffold_test's mutation");
+    std::fs::write(&lib, source.replace(correct, "let high = self.accumulator > u32::MAX;"))?;
+    let out = run(
+        "the host twin with a broken dimmer (must fail)",
+        &mut host_cargo(&["run", "--quiet", "-p", &twin]),
+    )?;
+    ensure!(
+        out.status.code() == Some(1),
+        "the twin accepted a dimmer that never drives the pin ({})",
+        out.status
+    );
+    ensure!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{twin}: FAILED: at")),
+        "the twin failed without naming the voltage check"
+    );
+    std::fs::write(&lib, source)?;
+    println!("scaffold-test: the twin rejected the broken dimmer, as it must");
+    println!("scaffold-test: passed in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// `kconfcheck` (PyPI `esp-idf-kconfig`) on the component's Kconfig; installs it when missing.
 pub fn kconfcheck() -> Result<()> {
+    kconfcheck_file(&root().join("components/splitcore/Kconfig"))
+}
+
+/// `kconfcheck` on one Kconfig file (`Kconfig` or `Kconfig.projbuild`); installs it when missing.
+pub fn kconfcheck_file(kconfig: &std::path::Path) -> Result<()> {
     let python = "python3";
     let present =
         Command::new(python).args(["-m", "kconfcheck", "--help"]).output().is_ok_and(|o| o.status.success());
@@ -480,10 +629,10 @@ pub fn kconfcheck() -> Result<()> {
             .context("running pip")?;
         ensure!(status.success(), "pip install esp-idf-kconfig failed ({status})");
     }
-    let kconfig = root().join("components/splitcore/Kconfig");
+    ensure!(kconfig.is_file(), "{} does not exist", kconfig.display());
     let status = Command::new(python)
         .args(["-m", "kconfcheck"])
-        .arg(&kconfig)
+        .arg(kconfig)
         .status()
         .context("running kconfcheck")?;
     ensure!(status.success(), "kconfcheck rejected {}", kconfig.display());
@@ -521,6 +670,12 @@ pub fn test_all() -> Result<()> {
         )?;
         step("qemu tests", &mut timings, qemu_tests)?;
         step("host twin: motor-position step response within bounds", &mut timings, twin_run)?;
+        step("dashboard: node tests, browser test against the twin", &mut timings, crate::dashboard::test)?;
+        step(
+            "splitcore new: the generated project builds for Xtensa, passes check, runs in the twin",
+            &mut timings,
+            scaffold_test,
+        )?;
         step("demo, and the host tool decoding its crash record", &mut timings, demo_and_decode)?;
         step("machine-code report and runtime layout", &mut timings, || asm_report(true))
     })();

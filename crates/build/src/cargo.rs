@@ -31,6 +31,40 @@ impl TargetSpec {
     pub fn json(self, targets_dir: &Path) -> PathBuf {
         targets_dir.join(format!("{}.json", self.name()))
     }
+
+    /// The spec's text, as kept in the repository's `targets/` (compiled in, so a tool built
+    /// from this repository can build a user's crate that lives anywhere).
+    ///
+    /// ```
+    /// use splitcore_build::cargo::TargetSpec;
+    /// assert!(TargetSpec::Esp32s3.json_text().contains("\"arch\": \"xtensa\""));
+    /// ```
+    pub fn json_text(self) -> &'static str {
+        match self {
+            TargetSpec::Esp32s3 => include_str!("../../../targets/xtensa-esp32s3-none-elf.json"),
+            TargetSpec::QemuDe233 => include_str!("../../../targets/xtensa-qemu-de233.json"),
+        }
+    }
+
+    /// Writes [`json_text`](Self::json_text) to [`json`](Self::json)`(dir)` unless that file
+    /// already holds it (an unchanged file keeps cargo's fingerprints fresh); returns `dir`, to
+    /// use as [`XtensaBuild::targets_dir`].
+    ///
+    /// ```
+    /// use splitcore_build::cargo::TargetSpec;
+    /// let dir = tempfile::tempdir()?;
+    /// let targets = TargetSpec::Esp32s3.write_json(dir.path())?;
+    /// assert!(TargetSpec::Esp32s3.json(&targets).is_file());
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    pub fn write_json(self, dir: &Path) -> Result<PathBuf> {
+        let path = self.json(dir);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(self.json_text()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::write(&path, self.json_text()).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(dir.to_path_buf())
+    }
 }
 
 /// One Xtensa build: packages of a firmware workspace for one target.
@@ -68,6 +102,31 @@ impl BuildOutput {
             .find(|(p, _)| *p == wanted)
             .map(|(_, a)| a.as_path())
             .with_context(|| format!("the build produced no static archive for `{package}`"))
+    }
+
+    /// The one static archive of a single-crate build (a user's core-1 crate); an error names
+    /// what was found when there is none or more than one.
+    ///
+    /// ```
+    /// use splitcore_build::cargo::BuildOutput;
+    /// let out = BuildOutput { archives: vec![("rig_core1".into(), "/t/librig_core1.a".into())] };
+    /// assert_eq!(out.single_archive()?.0, "rig_core1");
+    /// let none = BuildOutput { archives: vec![] };
+    /// assert!(none.single_archive().unwrap_err().to_string().contains("no static archive"));
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    pub fn single_archive(&self) -> Result<(&str, &Path)> {
+        match self.archives.as_slice() {
+            [(name, path)] => Ok((name, path)),
+            [] => bail!(
+                "the build produced no static archive: the core-1 crate needs `[lib] crate-type = [\"staticlib\"]`"
+            ),
+            many => bail!(
+                "the build produced {} static archives ({}); build one core-1 crate at a time",
+                many.len(),
+                many.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
     }
 }
 

@@ -23,6 +23,14 @@ impl FunctionListing {
     /// following both sides of every conditional branch and the targets of `j`; `None` when no
     /// return is reachable (e.g. the entry trampoline). For a push or pop this is its fast path.
     pub fn shortest_path_to_return(&self) -> Option<usize> {
+        self.shortest_path_to(|m| m.starts_with("ret") || m == "rfe" || m == "rfi")
+    }
+
+    /// The fewest instructions executed from the first instruction up to and including the
+    /// first one whose mnemonic satisfies `stop` (following branches as
+    /// [`shortest_path_to_return`](Self::shortest_path_to_return) does); `None` if none is
+    /// reachable.
+    pub fn shortest_path_to(&self, stop: impl Fn(&str) -> bool) -> Option<usize> {
         let n = self.instructions.len();
         let mut dist = vec![usize::MAX; n];
         let mut queue = std::collections::VecDeque::new();
@@ -33,7 +41,7 @@ impl FunctionListing {
         while let Some(i) = queue.pop_front() {
             let insn = &self.instructions[i];
             let mnemonic = insn.split_whitespace().next().unwrap_or("");
-            if mnemonic.starts_with("ret") || mnemonic == "rfe" {
+            if stop(mnemonic) {
                 return Some(dist[i]);
             }
             let target = insn
@@ -157,5 +165,7 @@ mod tests {
         assert_eq!(parsed[0].shortest_path_to_return(), Some(4)); // entry, bgeu (taken), memw, retw.n
         let no_return = "00000000 <spin>:\n       0: \tj\t0x0\n";
         assert_eq!(parse_objdump(no_return)[0].shortest_path_to_return(), None);
+        assert_eq!(parsed[0].shortest_path_to(|m| m == "memw"), Some(3));
+        assert_eq!(parsed[0].shortest_path_to(|m| m == "call4"), None);
     }
 }

@@ -40,16 +40,58 @@ impl Toolchain {
             return Ok(Toolchain::Esp);
         }
         bail!(
-            "no Xtensa-capable Rust compiler found: install Debian's `rustc-web` and `rust-web-src` \
-             (`cargo xtask setup` does it), or Espressif's `esp` toolchain with espup"
+            "no Xtensa-capable Rust compiler found: {} is missing. Install Debian's {DEBIAN_PACKAGES} \
+             (`cargo xtask setup` in the splitcore repository does it, as root), or Espressif's `esp` \
+             toolchain with espup",
+            debian_rustc().display()
         )
     }
 
+    /// Checks that everything this toolchain needs is installed, before a build starts: for
+    /// Debian's, the compiler, the standard library sources (`-Zbuild-std`) and `llvm-mc-22`
+    /// (the literal-placement wrapper). The error names the missing piece and its package.
+    ///
+    /// ```
+    /// use splitcore_build::toolchain::Toolchain;
+    /// let missing = Toolchain::Debian { rustc: "/nonexistent/rustc".into() };
+    /// let e = missing.preflight().unwrap_err().to_string();
+    /// assert!(e.contains("/nonexistent/rustc") && e.contains("rustc-web"), "{e}");
+    /// ```
+    pub fn preflight(&self) -> Result<()> {
+        let Toolchain::Debian { rustc } = self else {
+            return Ok(());
+        };
+        if !rustc.is_file() {
+            bail!(
+                "Debian's rustc is not at {} (SPLITCORE_DEBIAN_RUSTC overrides the path): install \
+                 {DEBIAN_PACKAGES} (`cargo xtask setup` in the splitcore repository, as root)",
+                rustc.display()
+            );
+        }
+        let sysroot = Command::new(rustc)
+            .args(["--print", "sysroot"])
+            .output()
+            .with_context(|| format!("running {} --print sysroot", rustc.display()))?;
+        let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+        let core = sysroot.join("lib/rustlib/src/rust/library/core");
+        if !core.is_dir() {
+            bail!(
+                "{} is missing: install Debian's `rust-web-src` (the standard library sources \
+                 -Zbuild-std compiles; `cargo xtask setup` does it)",
+                core.display()
+            );
+        }
+        if std::env::var_os("XTENSA_LLVM_MC").is_none() && which("llvm-mc-22").is_err() {
+            bail!(
+                "llvm-mc-22 is not on PATH: install Debian's `llvm-22` (the literal-placement \
+                 wrapper assembles with it; `cargo xtask setup` does it) or set XTENSA_LLVM_MC"
+            );
+        }
+        Ok(())
+    }
+
     fn debian() -> Self {
-        let rustc = std::env::var_os("SPLITCORE_DEBIAN_RUSTC")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/usr/bin/rustc"));
-        Toolchain::Debian { rustc }
+        Toolchain::Debian { rustc: debian_rustc() }
     }
 
     /// A short name for messages.
@@ -59,6 +101,20 @@ impl Toolchain {
             Toolchain::Esp => "Espressif `esp` rustup toolchain".to_owned(),
         }
     }
+}
+
+/// The Debian packages a build with Debian's toolchain needs (`cargo xtask setup` installs
+/// them), as error messages name them.
+///
+/// ```
+/// assert!(splitcore_build::toolchain::DEBIAN_PACKAGES.contains("`rust-web-src`"));
+/// ```
+pub const DEBIAN_PACKAGES: &str = "`rustc-web`, `rust-web-src` and `llvm-22`";
+
+fn debian_rustc() -> PathBuf {
+    std::env::var_os("SPLITCORE_DEBIAN_RUSTC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/rustc"))
 }
 
 fn esp_toolchain_installed() -> bool {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/target/xtensa-esp32s3-none-elf/release");
+        .join("../../firmware/target/standalone/xtensa-esp32s3-none-elf/release");
     let largest = std::fs::read_dir(&dir)
         .into_iter()
         .flatten()

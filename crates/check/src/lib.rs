@@ -47,11 +47,24 @@ pub const INTERRUPT_ROOT: &str = "splitcore_rt_interrupt";
 /// Stack use of the runtime's entry-less assembly (`firmware/runtime/asm/core1.S`), which the
 /// `ENTRY` decoding cannot see:
 /// * `splitcore_core1_entry` sets `a1 = top - 32` (the root frame's caller-SP slot);
-/// * `_splitcore_level1_interrupt` saves the interrupted registers in the 112 bytes below the
-///   interrupted SP before `call4 _splitcore_irq_frame` (`entry a1, 128`). The save area lies
-///   inside that 128-byte frame, so counting both over-estimates by up to 112 bytes: a safe bound.
-pub const RUNTIME_ASM_FRAMES: &[(&str, u64)] =
-    &[("splitcore_core1_entry", 32), ("_splitcore_level1_interrupt", 112)];
+/// * `_splitcore_levelN_interrupt` (N = 1, 2, 3) saves the interrupted registers in
+///   `[sp - 128, sp - 40)` below the interrupted SP before `call4 _splitcore_irq_frameN`, whose
+///   `entry a1, 128` frame is exactly `[sp - 128, sp)`: the save area lies inside that frame, so
+///   the entry code itself adds no bytes to the path through it.
+pub const RUNTIME_ASM_FRAMES: &[(&str, u64)] = &[
+    ("splitcore_core1_entry", 32),
+    ("_splitcore_level1_interrupt", 0),
+    ("_splitcore_level2_interrupt", 0),
+    ("_splitcore_level3_interrupt", 0),
+];
+
+/// The runtime's interrupt entries, one per dispatched level: a level-n interrupt can preempt
+/// the handler of any lower level, so their worst cases add up (level 1 + 2 + 3 on top of the
+/// deepest entry path). The vectors reach them by `j`; those edges are not counted again in the
+/// vectors' own bounds, which then cover what can come on top of the deepest handler once (an
+/// exception's crash path, the window vectors).
+pub const NESTED_INTERRUPT_ENTRIES: &[&str] =
+    &["_splitcore_level1_interrupt", "_splitcore_level2_interrupt", "_splitcore_level3_interrupt"];
 
 /// Bytes below the deepest stack pointer that a window overflow writes (base save area).
 pub const SPILL_BYTES: u64 = 16;
@@ -222,9 +235,12 @@ pub struct StackReport {
     pub main: Vec<StackBound>,
     /// Asynchronous entry points (vectors, interrupt dispatcher); the worst one is added once.
     pub asynchronous: Vec<StackBound>,
+    /// The interrupt entries of the levels that nest ([`NESTED_INTERRUPT_ENTRIES`]); all of
+    /// them are added.
+    pub nested: Vec<StackBound>,
     /// Spill bytes added once.
     pub spill: u64,
-    /// Worst main + worst async + spill, if everything is bounded.
+    /// Worst main + every nested level + worst async + spill, if everything is bounded.
     pub total: Option<u64>,
     /// Reasons some bound is infinite.
     pub unbounded: Vec<Unbounded>,
@@ -583,9 +599,20 @@ pub fn check_bytes(
             main_keys.push((r.name.clone(), (node, offset)));
         }
     }
+    let mut nested_keys: Vec<(String, UnitKey)> = Vec::new();
+    for name in NESTED_INTERRUPT_ENTRIES {
+        if let Some(Target::Section { node, offset }) = model.lookup(name) {
+            nested_keys.push((name.to_string(), (node, offset)));
+        }
+    }
+    if !nested_keys.is_empty() {
+        // The dispatcher is reached through the level entries: counted there.
+        async_keys.retain(|(name, _)| name != INTERRUPT_ROOT);
+    }
     let stack_size = config.stack_size.unwrap_or(DEFAULT_STACK_SIZE);
-    let (main, asynchronous, reasons, assumptions, functions) = {
+    let (main, asynchronous, nested, reasons, assumptions, functions) = {
         let mut bounds = Bounds::new(&mut graph, &config.annotations);
+        bounds.cut(nested_keys.iter().map(|(_, k)| *k));
         let eval = |keys: &[(String, UnitKey)], bounds: &mut Bounds| -> Vec<StackBound> {
             keys.iter()
                 .map(|(name, key)| match bounds.root(*key) {
@@ -603,22 +630,27 @@ pub fn check_bytes(
         };
         let main = eval(&main_keys, &mut bounds);
         let asynchronous = eval(&async_keys, &mut bounds);
+        let nested = eval(&nested_keys, &mut bounds);
         let reasons = bounds.reasons.clone();
         let assumptions: Vec<_> = bounds.assumptions.iter().cloned().collect();
         drop(bounds);
-        (main, asynchronous, reasons, assumptions, graph.unit_count())
+        (main, asynchronous, nested, reasons, assumptions, graph.unit_count())
     };
     let worst = |v: &[StackBound]| -> Option<u64> {
         v.iter().map(|b| b.bytes).try_fold(0u64, |acc, b| b.map(|b| acc.max(b)))
     };
-    let total = match (worst(&main), worst(&asynchronous)) {
-        (Some(m), Some(a)) => Some(m + a + SPILL_BYTES),
+    let sum = |v: &[StackBound]| -> Option<u64> {
+        v.iter().map(|b| b.bytes).try_fold(0u64, |acc, b| b.map(|b| acc + b))
+    };
+    let total = match (worst(&main), sum(&nested), worst(&asynchronous)) {
+        (Some(m), Some(n), Some(a)) => Some(m + n + a + SPILL_BYTES),
         _ => None,
     };
     let stack = StackReport {
         stack_size,
         main,
         asynchronous,
+        nested,
         spill: SPILL_BYTES,
         total,
         unbounded: reasons,

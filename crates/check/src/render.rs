@@ -128,7 +128,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     // Stack.
     let s = &report.stack;
     let _ = writeln!(o, "\n{}", st.head("Stack"));
-    for (title, bounds) in [("entry", &s.main), ("async (exceptions, interrupts)", &s.asynchronous)] {
+    for (title, bounds) in [("entry", &s.main), ("async", &s.asynchronous), ("nested", &s.nested)] {
         for b in bounds {
             match b.bytes {
                 Some(bytes) => {
@@ -154,6 +154,12 @@ pub fn render(report: &Report, colour: bool) -> String {
             let _ = writeln!(o, "    {bytes:>6}  {f}");
         }
     }
+    if let Some(b) = deepest(&s.nested) {
+        let _ = writeln!(o, "  deepest interrupt level ({} B, from {}):", b.bytes.unwrap_or(0), b.root);
+        for (f, bytes) in &b.path {
+            let _ = writeln!(o, "    {bytes:>6}  {f}");
+        }
+    }
     for r in &s.unbounded {
         let _ = writeln!(o, "  {} {}", st.bad("unbounded:"), describe_unbounded(r));
     }
@@ -172,7 +178,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             let verdict = if t <= s.stack_size { st.good("ok") } else { st.bad("error: over budget") };
             let _ = writeln!(
                 o,
-                "  worst case: entry + async + {} B spill = {} of {} B stack: {verdict}",
+                "  worst case: entry + nested interrupt levels 1..3 + async + {} B spill = {} of {} B stack: {verdict}",
                 s.spill,
                 kib(t),
                 s.stack_size

@@ -522,6 +522,8 @@ pub struct Bounds<'g, 'm> {
     reason_ids: HashMap<Unbounded, usize>,
     /// External callees met, with the bytes assumed.
     pub assumptions: BTreeSet<Assumption>,
+    /// Units whose cost is accounted separately: calls and jumps into them count 0.
+    cut: HashSet<UnitKey>,
 }
 
 /// A root's bound.
@@ -544,7 +546,14 @@ impl<'g, 'm> Bounds<'g, 'm> {
             reasons: Vec::new(),
             reason_ids: HashMap::new(),
             assumptions: BTreeSet::new(),
+            cut: HashSet::new(),
         }
+    }
+
+    /// Excludes `keys` from every path that reaches them (their bounds are added separately, as
+    /// for nested interrupt levels); a bound computed from one of them as root still includes it.
+    pub fn cut(&mut self, keys: impl IntoIterator<Item = UnitKey>) {
+        self.cut.extend(keys);
     }
 
     fn reason(&mut self, r: Unbounded) -> usize {
@@ -660,6 +669,7 @@ impl<'g, 'm> Bounds<'g, 'm> {
         let mut best_callee = None;
         for c in callees {
             let depth = match &c {
+                Callee::Unit(k) if self.cut.contains(k) => continue,
                 Callee::Unit(k) => match self.visit(*k) {
                     Memo::Done(d, _) => d,
                     Memo::Unbounded(ids) => {

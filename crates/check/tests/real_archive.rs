@@ -6,14 +6,17 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use splitcore_check::stack::Unbounded;
-use splitcore_check::{check, entry_frames, render, Annotations, Config};
+use splitcore_check::{
+    check, entry_frames, render, Annotations, Config, NESTED_INTERRUPT_ENTRIES, SPILL_BYTES,
+};
 
-/// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...). Absent unless
-/// the firmware was built; `cargo xtask test` builds it first and sets
+/// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...), built on its
+/// own into `firmware/target/standalone` by xtask's check step. Absent unless that ran;
+/// `cargo xtask test` builds it first and sets
 /// `SPLITCORE_REAL_ARCHIVES=required`, which turns an absent archive into a failure.
 fn built_archive(lib: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/target/xtensa-esp32s3-none-elf/release")
+        .join("../../firmware/target/standalone/xtensa-esp32s3-none-elf/release")
         .join(format!("lib{lib}.a"));
     if p.exists() {
         return Some(p);
@@ -23,7 +26,10 @@ fn built_archive(lib: &str) -> Option<PathBuf> {
         "{} is absent although SPLITCORE_REAL_ARCHIVES=required",
         p.display()
     );
-    eprintln!("note: {} is absent (run `cargo xtask build`): test skipped", p.display());
+    eprintln!(
+        "note: {} is absent (the check step of `cargo xtask test` builds it): test skipped",
+        p.display()
+    );
     None
 }
 
@@ -78,6 +84,41 @@ fn real_archive_with_annotations_is_bounded() {
     let total = report.stack.total.expect("bounded");
     assert!(total > 128 + 112 && total <= 16384, "{total}");
     assert_eq!(report.exit_code(), 0, "{:#?}", report.violations);
+}
+
+/// Interrupt levels 1..3 nest: each level's entry is bounded on its own (entry-less save code,
+/// the frame function's 128 bytes, the dispatcher, the annotated handler table), the vectors do
+/// not count those paths again, and the total adds all three levels on top of the deepest entry
+/// path plus the worst remaining asynchronous path (the crash path).
+#[test]
+fn nested_interrupt_levels_add_up() {
+    let Some(path) = archive() else { return };
+    let mut config = Config::new(&path);
+    config.allow.push("splitcore_core0_panic".into());
+    config.annotations = Annotations::parse(include_str!("../data/asm-probes.annotations")).unwrap();
+    let report = check(&config).unwrap();
+    let s = &report.stack;
+    let names: Vec<&str> = s.nested.iter().map(|b| b.root.as_str()).collect();
+    assert_eq!(names, NESTED_INTERRUPT_ENTRIES);
+    for b in &s.nested {
+        let bytes = b.bytes.expect("bounded");
+        assert_eq!(b.path[0], (b.root.clone(), 0), "{:?}", b.path);
+        let frame = b.root.replace("_splitcore_level", "_splitcore_irq_frame").replace("_interrupt", "");
+        assert_eq!(b.path[1], (frame, 128), "{:?}", b.path);
+        assert!(b.path.iter().any(|(f, _)| f == "splitcore_rt_interrupt"), "{:?}", b.path);
+        // No panic path in the dispatcher (an index bounds check would add the 2048-byte
+        // annotated panic machinery to every level).
+        assert!((128 + 32..512).contains(&bytes), "{}: {bytes} {:?}", b.root, b.path);
+    }
+    let vector = |name: &str| s.asynchronous.iter().find(|b| b.root == name).unwrap().bytes;
+    assert_eq!(vector("_splitcore_vector_level2"), Some(0));
+    assert_eq!(vector("_splitcore_vector_level3"), Some(0));
+    assert!(!s.asynchronous.iter().any(|b| b.root == "splitcore_rt_interrupt"));
+    let main = s.main.iter().filter_map(|b| b.bytes).max().unwrap();
+    let nested: u64 = s.nested.iter().filter_map(|b| b.bytes).sum();
+    let worst_async = s.asynchronous.iter().filter_map(|b| b.bytes).max().unwrap();
+    assert_eq!(s.total, Some(main + nested + worst_async + SPILL_BYTES));
+    println!("entry {main} + levels {nested} + async {worst_async} + spill = {:?}", s.total);
 }
 
 /// The ENTRY decoding agrees with llvm-objdump-22 on every function of the real archive.
@@ -190,8 +231,8 @@ fn motor_position_firmware_is_clean_with_its_allow_list_and_annotations() {
     // The stack is bounded all the same: no FP instruction taken for a stack write.
     assert!(report.stack.unbounded.is_empty(), "{:#?}", report.stack.unbounded);
 
-    // With it: clean, the control step reachable, the timer handler counted in the interrupt
-    // path (more than the dispatcher's own frame).
+    // With it: clean, the program reachable, the timer handler counted in the level-1
+    // interrupt path.
     config.add_allow_file(&data.join("motor-position-firmware.allow")).unwrap();
     let report = check(&config).unwrap();
     println!("{}", render(&report, false));
@@ -199,7 +240,7 @@ fn motor_position_firmware_is_clean_with_its_allow_list_and_annotations() {
     let main = &report.stack.main[0];
     assert_eq!(main.root, "splitcore_core1_entry");
     assert!(main.path.iter().any(|(f, _)| f == "splitcore_user_main"), "{:?}", main.path);
-    let irq = report.stack.asynchronous.iter().find(|b| b.root == "splitcore_rt_interrupt").unwrap();
+    let irq = report.stack.nested.iter().find(|b| b.root == "_splitcore_level1_interrupt").unwrap();
     assert!(irq.path.iter().any(|(f, _)| f == "splitcore_rt::timer::on_timer0"), "{:?}", irq.path);
     let total = report.stack.total.expect("bounded");
     assert!(total < 16384, "{total}");

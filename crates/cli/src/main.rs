@@ -4,8 +4,14 @@
 //! overflows its stack (see the `splitcore-check` crate). Exit codes: 0 clean, 1 violations,
 //! 2 bad input. `splitcore decode --hex <record> [--elf firmware.elf]` prints a core-1 crash
 //! record like ESP-IDF's panic output, with the backtrace resolved to function names.
-//! `splitcore new <name>` creates a project (an ESP-IDF app with the component and a core-1
-//! crate; see the `splitcore-scaffold` crate).
+//! `splitcore new <name>` creates a project (an ESP-IDF app with the component, a core-1
+//! crate, its control crate and a host twin; see the `splitcore-scaffold` crate).
+//! `splitcore build [--manifest-path core1/Cargo.toml]` builds a core-1 crate for the ESP32-S3
+//! with splitcore-build (Debian rustc + LLVM 22 or the `esp` toolchain), prints the archive and
+//! its section sizes, and runs `splitcore check` on it. Exit codes: 0 clean, 1 build failed or
+//! check violations, 2 bad input or a missing toolchain.
+
+mod build;
 
 mod decode;
 
@@ -37,17 +43,22 @@ enum Command {
         #[arg(long)]
         elf: Option<PathBuf>,
     },
-    /// Create a project: an ESP-IDF app with the splitcore component and a core-1 crate.
+    /// Create a project: an ESP-IDF app with the splitcore component, a core-1 crate, its
+    /// control crate and a host twin runner.
     New {
         /// Project name (a-z, 0-9, -); also the directory created.
         name: String,
         /// Parent directory (default: the current one).
         #[arg(long, value_name = "DIR")]
         path: Option<PathBuf>,
-        /// The splitcore checkout the project builds against (default: this one).
-        #[arg(long, value_name = "DIR")]
-        splitcore: Option<PathBuf>,
+        /// The splitcore checkout the project's path dependencies and CMake point at
+        /// (default: the checkout this binary was built from).
+        #[arg(long, value_name = "DIR", alias = "splitcore")]
+        splitcore_root: Option<PathBuf>,
     },
+    /// Build a core-1 crate for the ESP32-S3, print its archive and section sizes, then run
+    /// `splitcore check` on the archive.
+    Build(build::BuildArgs),
 }
 
 #[derive(clap::Args)]
@@ -96,7 +107,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Decode { hex, elf } => run_decode(&hex, elf.as_deref()),
-        Command::New { name, path, splitcore } => run_new(&name, path, splitcore),
+        Command::New { name, path, splitcore_root } => run_new(&name, path, splitcore_root),
+        Command::Build(args) => build::run(args),
     }
 }
 
@@ -144,9 +156,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
         eprintln!("splitcore check: error: {e}");
         return ExitCode::from(2);
     }
-    if let Some(n) = args.bench_iterations {
+    check_and_report(&config, args.json, args.bench_iterations)
+}
+
+/// Runs the check, prints the report; the exit code is the report's (0 clean, 1 violations)
+/// or 2 for bad input.
+fn check_and_report(config: &Config, json: bool, bench_iterations: Option<u32>) -> ExitCode {
+    if let Some(n) = bench_iterations {
         for i in 0..n {
-            match check(&config) {
+            match check(config) {
                 Ok(r) => println!("run {:>3}: {:.2} ms", i + 1, r.elapsed_ms),
                 Err(e) => {
                     eprintln!("splitcore check: error: {e}");
@@ -155,9 +173,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
             }
         }
     }
-    match check(&config) {
+    match check(config) {
         Ok(report) => {
-            let text = if args.json {
+            let text = if json {
                 format!("{}\n", report.to_json())
             } else {
                 render(&report, std::io::stdout().is_terminal())
@@ -173,8 +191,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// The checkout this binary was built from.
+fn built_from() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
 fn run_new(name: &str, path: Option<PathBuf>, splitcore: Option<PathBuf>) -> ExitCode {
-    let splitcore = splitcore.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")));
+    let splitcore = splitcore.unwrap_or_else(built_from);
     let splitcore = match splitcore.canonicalize() {
         Ok(p) if p.join("components/splitcore/CMakeLists.txt").is_file() => p,
         Ok(p) => {
@@ -197,7 +220,12 @@ fn run_new(name: &str, path: Option<PathBuf>, splitcore: Option<PathBuf>) -> Exi
     match splitcore_scaffold::create(&project, &dir) {
         Ok(files) => {
             println!("created {} ({} files)", dir.display(), files.len());
-            println!("next: cd {} && idf.py set-target esp32s3 && idf.py build flash monitor", dir.display());
+            println!("next, in {}:", dir.display());
+            println!("  cargo run -p {name}-twin          # the control code in the host twin");
+            println!(
+                "  splitcore build                      # core 1 for the ESP32-S3, then splitcore check"
+            );
+            println!("  idf.py set-target esp32s3 && idf.py build flash monitor");
             ExitCode::SUCCESS
         }
         Err(e) => {

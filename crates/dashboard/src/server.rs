@@ -23,7 +23,7 @@ use crate::wire::{self, Command, CommandError, ServerText, Status};
 /// Settings of a [`Dashboard`].
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Shown on the page as who serves it (`"twin"`, `"fake-loop"`, ...).
+    /// Shown on the page as who serves it (`"twin"`, `"esp-idf"`, ...).
     pub source: String,
     /// Messages queued per page before its oldest are dropped.
     pub queue_capacity: usize,

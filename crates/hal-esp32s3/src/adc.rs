@@ -264,12 +264,8 @@ impl core::fmt::Debug for Adc1<'_> {
 mod tests {
     use super::*;
     use crate::ram::{poke, RamBlocks};
-    use crate::PsramMode;
 
-    fn chip(ram: &RamBlocks) -> Chip<'_> {
-        // SAFETY: private RAM register file.
-        unsafe { Chip::new(ram.blocks(), PsramMode::Quad) }
-    }
+    use crate::ram::test_chip as chip;
 
     #[test]
     fn setup_writes_the_rtc_controller_registers() {

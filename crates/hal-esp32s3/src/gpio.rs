@@ -264,13 +264,9 @@ impl core::fmt::Debug for Input<'_> {
 mod tests {
     use super::*;
     use crate::ram::{peek, poke, RamBlocks};
-    use crate::PsramMode;
     use embedded_hal::digital::{InputPin, OutputPin, StatefulOutputPin};
 
-    fn chip(ram: &RamBlocks) -> Chip<'_> {
-        // SAFETY: private RAM register file.
-        unsafe { Chip::new(ram.blocks(), PsramMode::Quad) }
-    }
+    use crate::ram::test_chip as chip;
 
     #[test]
     fn output_setup_writes_the_documented_registers() {

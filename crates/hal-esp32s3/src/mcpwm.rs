@@ -376,13 +376,9 @@ impl core::fmt::Debug for ComplementaryPwm<'_> {
 mod tests {
     use super::*;
     use crate::ram::{poke, RamBlocks};
-    use crate::PsramMode;
     use embedded_hal::pwm::SetDutyCycle;
 
-    fn chip(ram: &RamBlocks) -> Chip<'_> {
-        // SAFETY: private RAM register file.
-        unsafe { Chip::new(ram.blocks(), PsramMode::Quad) }
-    }
+    use crate::ram::test_chip as chip;
 
     #[test]
     fn timing_for_common_frequencies() {

@@ -203,13 +203,9 @@ impl core::fmt::Debug for Quadrature<'_> {
 mod tests {
     use super::*;
     use crate::ram::{poke, RamBlocks};
-    use crate::PsramMode;
     use splitcore_hal::QuadratureCounter;
 
-    fn chip(ram: &RamBlocks) -> Chip<'_> {
-        // SAFETY: private RAM register file.
-        unsafe { Chip::new(ram.blocks(), PsramMode::Quad) }
-    }
+    use crate::ram::test_chip as chip;
 
     #[test]
     fn conf0_fields() {

@@ -145,3 +145,10 @@ impl RamBlocks {
         self.systimer.get()
     }
 }
+
+/// A [`Chip`](crate::Chip) on `ram` with quad PSRAM, for the drivers' unit tests.
+#[cfg(test)]
+pub(crate) fn test_chip(ram: &RamBlocks) -> crate::Chip<'_> {
+    // SAFETY: the RAM register file belongs to this test alone.
+    unsafe { crate::Chip::new(ram.blocks(), crate::PsramMode::Quad) }
+}

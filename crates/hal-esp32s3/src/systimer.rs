@@ -280,12 +280,8 @@ impl core::fmt::Debug for SysAlarm<'_> {
 mod tests {
     use super::*;
     use crate::ram::{peek, poke, RamBlocks};
-    use crate::PsramMode;
 
-    fn chip(ram: &RamBlocks) -> Chip<'_> {
-        // SAFETY: private RAM register file.
-        unsafe { Chip::new(ram.blocks(), PsramMode::Quad) }
-    }
+    use crate::ram::test_chip as chip;
 
     #[test]
     fn now_requests_a_snapshot_and_reads_the_low_word() {

@@ -1,21 +1,23 @@
 //! `splitcore new <name>`: writes a project skeleton that uses splitcore from a checkout at a
-//! given path:
+//! given path (path dependencies and the component directory point into it; nothing is
+//! published):
 //!
 //! | file | what |
 //! |---|---|
 //! | `CMakeLists.txt`, `main/CMakeLists.txt`, `main/app_main.c` | the ESP-IDF app (core 0): starts core 1 with the component, which supervises it and forwards its log |
 //! | `sdkconfig.defaults` | the split's settings (UNICORE, no power management, fixed CPU clock) |
-//! | `core1/Cargo.toml`, `core1/src/lib.rs` | the core-1 staticlib: a 1 kHz task on the splitcore executive, timed by CCOUNT |
-//! | `README.md` | how to build and flash |
+//! | `control/` | the control code, `no_std` on splitcore-hal's traits, shared by core 1 and the twin: a dimmer that ramps a GPIO's average level with a sigma-delta modulator |
+//! | `core1/` | the core-1 staticlib: the dimmer on GPIO4 as a 1 kHz task on the splitcore executive, timed by CCOUNT; `splitcore-check.annotations` for `splitcore build` |
+//! | `twin/` | the host twin runner: the same control code on splitcore-twin's emulated core 1 against an RC filter on the pin, started and stopped by splitcore-core0; checks the behaviour and exits non-zero when it is wrong |
+//! | `Cargo.toml` | the host workspace (`control`, `twin`; `core1` is built for the chip on its own) |
+//! | `README.md` | how to run the twin, build core 1, build and flash |
 //!
-//! A twin runner (the project's core-1 code against a simulated plant on the host) is not
-//! generated yet: it needs the host twin (issue 9).
-//!
-//! Checked: `cargo test -p splitcore-scaffold` (names, files, the Cargo manifest, the C code
-//! against the IDF declaration headers) and `crates/scaffold/check-xtensa.sh`, which builds a
-//! generated core-1 crate for the ESP32-S3 with the project's Xtensa route and runs
-//! `splitcore check` on the archive (about 40 s; needs `cargo xtask setup`). The ESP-IDF side
-//! has not been built with `idf.py` (no ESP-IDF here).
+//! Checked: `cargo test -p splitcore-scaffold` (names, files, the Cargo manifests, the C code
+//! against the IDF declaration headers) and `cargo xtask scaffold-test` (a CI step): a
+//! generated project's core-1 crate built for the ESP32-S3 with `splitcore build` and checked
+//! clean (and rejected once it calls `vTaskDelay`), its control tests, its twin passing, and
+//! its twin failing on a broken dimmer. The ESP-IDF side has not been built with `idf.py` (no
+//! ESP-IDF here).
 //!
 //! ```
 //! use splitcore_scaffold::{create, Project};
@@ -38,10 +40,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sdkconfig.defaults", include_str!("../templates/sdkconfig.defaults")),
     ("main/CMakeLists.txt", include_str!("../templates/main/CMakeLists.txt")),
     ("main/app_main.c", include_str!("../templates/main/app_main.c")),
+    ("Cargo.toml", include_str!("../templates/Cargo.toml")),
+    ("control/Cargo.toml", include_str!("../templates/control/Cargo.toml")),
+    ("control/src/lib.rs", include_str!("../templates/control/src/lib.rs")),
     ("core1/Cargo.toml", include_str!("../templates/core1/Cargo.toml")),
     ("core1/src/lib.rs", include_str!("../templates/core1/src/lib.rs")),
+    ("core1/splitcore-check.annotations", include_str!("../templates/core1/splitcore-check.annotations")),
+    ("twin/Cargo.toml", include_str!("../templates/twin/Cargo.toml")),
+    ("twin/src/main.rs", include_str!("../templates/twin/src/main.rs")),
     ("README.md", include_str!("../templates/README.md")),
-    (".gitignore", "build/\nsdkconfig\nsdkconfig.old\ncore1/target/\n"),
+    (".gitignore", "build/\nsdkconfig\nsdkconfig.old\ntarget/\ncore1/target/\n"),
 ];
 
 /// Longest project name accepted.

@@ -52,12 +52,18 @@ fn writes_a_complete_project() {
         [
             ".gitignore",
             "CMakeLists.txt",
+            "Cargo.toml",
             "README.md",
+            "control/Cargo.toml",
+            "control/src/lib.rs",
             "core1/Cargo.toml",
+            "core1/splitcore-check.annotations",
             "core1/src/lib.rs",
             "main/CMakeLists.txt",
             "main/app_main.c",
-            "sdkconfig.defaults"
+            "sdkconfig.defaults",
+            "twin/Cargo.toml",
+            "twin/src/main.rs",
         ]
     );
     for path in &written {
@@ -101,13 +107,11 @@ fn core1_manifest_is_a_staticlib_on_this_checkout() {
         ("splitcore-rt", "firmware/runtime"),
         ("splitcore-exec", "crates/exec"),
         ("splitcore-core0", "crates/core0"),
+        ("splitcore-hal-esp32s3", "crates/hal-esp32s3"),
     ] {
-        let path = deps[name]["path"].as_str().expect("path dependency");
-        assert_eq!(Path::new(path), root().join(dir));
-        let dep_manifest =
-            std::fs::read_to_string(Path::new(path).join("Cargo.toml")).expect("dependency exists");
-        assert!(dep_manifest.contains(&format!("name = \"{name}\"")), "{path} is {name}");
+        assert_path_dependency(deps, name, &root().join(dir));
     }
+    assert_eq!(deps["lab-rig-control"]["path"].as_str(), Some("../control"), "the shared control crate");
     // The component derives the archive name from the directory (core1 -> libcore1.a) unless
     // told: the project names the library explicitly, matching the manifest.
     let cmake = std::fs::read_to_string(tmp.path().join("CMakeLists.txt")).expect("read");
@@ -115,6 +119,60 @@ fn core1_manifest_is_a_staticlib_on_this_checkout() {
     let lib = std::fs::read_to_string(tmp.path().join("core1/src/lib.rs")).expect("read");
     assert!(lib.contains("splitcore_rt::entry!(control_loop);"));
     assert!(lib.contains("splitcore_rt::heartbeat()") && lib.contains("splitcore_rt::stop_requested()"));
+}
+
+fn assert_path_dependency(deps: &toml::Table, name: &str, dir: &Path) {
+    let path = deps[name]["path"].as_str().expect("path dependency");
+    assert_eq!(Path::new(path), dir, "{name}");
+    let dep_manifest =
+        std::fs::read_to_string(Path::new(path).join("Cargo.toml")).expect("dependency exists");
+    assert!(dep_manifest.contains(&format!("name = \"{name}\"")), "{path} is {name}");
+}
+
+/// The host side: a workspace of the control crate and the twin (core1 excluded: it has its
+/// own), the twin on splitcore-twin and the same control crate as core 1.
+#[test]
+fn control_and_twin_form_the_host_workspace() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let project = Project::new("lab-rig", root()).expect("valid");
+    create(&project, tmp.path()).expect("created");
+    let read = |rel: &str| -> toml::Table {
+        std::fs::read_to_string(tmp.path().join(rel)).expect("read").parse().expect("valid TOML")
+    };
+    let workspace = read("Cargo.toml");
+    let members: Vec<&str> = workspace["workspace"]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    assert_eq!(members, ["control", "twin"]);
+    assert_eq!(workspace["workspace"]["exclude"][0].as_str(), Some("core1"));
+
+    let control = read("control/Cargo.toml");
+    assert_eq!(control["package"]["name"].as_str(), Some("lab-rig-control"));
+    assert_path_dependency(
+        control["dependencies"].as_table().expect("deps"),
+        "splitcore-hal",
+        &root().join("crates/hal"),
+    );
+    let lib = std::fs::read_to_string(tmp.path().join("control/src/lib.rs")).expect("read");
+    assert!(lib.contains("#![no_std]") && lib.contains("pub struct Dimmer<P>"));
+
+    let twin = read("twin/Cargo.toml");
+    assert_eq!(twin["package"]["name"].as_str(), Some("lab-rig-twin"));
+    let deps = twin["dependencies"].as_table().expect("deps");
+    assert_path_dependency(deps, "splitcore-twin", &root().join("crates/twin"));
+    assert_path_dependency(deps, "splitcore-core0", &root().join("crates/core0"));
+    assert_eq!(deps["lab-rig-control"]["path"].as_str(), Some("../control"));
+    let main = std::fs::read_to_string(tmp.path().join("twin/src/main.rs")).expect("read");
+    assert!(main.contains("use lab_rig_control::{Dimmer, CONFIG, OUTPUT_PIN, TASK_HZ};"));
+    assert!(main.contains("impl Physics for RcFilter") && main.contains("impl Core1Program for Core1"));
+
+    // `splitcore build` reads the annotations beside the core-1 manifest.
+    let annotations =
+        std::fs::read_to_string(tmp.path().join("core1/splitcore-check.annotations")).expect("read");
+    splitcore_check::annotations::Annotations::parse(&annotations).expect("valid annotations");
 }
 
 #[test]

@@ -50,6 +50,8 @@ globalThis.dashboard = state;
 let lastSeq = null;
 let lastTimeUs = null;
 let timeS = 0;
+/** A pause in `time_us` longer than this (50 samples at 1 kHz) is drawn as a gap. */
+const TELEMETRY_GAP_US = 50_000;
 let rateWindow = { t: performance.now(), n: 0 };
 let statsDirty = false;
 
@@ -70,6 +72,11 @@ function onSamples(samples) {
         Object.values(plots).forEach((p) => p.clear());
         timeS = 0;
       } else {
+        if (dt > TELEMETRY_GAP_US) {
+          // No telemetry for a while (core 1 crashed or was held, then restarted with its
+          // clock running on): break the lines there instead of joining across the gap.
+          Object.values(plots).forEach((p) => p.push(timeS, p.opts.lines.map(() => NaN)));
+        }
         timeS += dt / 1e6;
       }
     }

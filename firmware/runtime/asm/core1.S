@@ -1,4 +1,4 @@
-# splitcore core-1 runtime: entry trampoline, vector table, crash capture, level-1 interrupts.
+# splitcore core-1 runtime: entry trampoline, vector table, crash capture, interrupts at levels 1..3.
 #
 # Plain GNU-as syntax (Espressif's assembler takes it too); with llvm-mc 22: literals are placed by
 # hand (`.p2align 2` + `.long` before their `l32r`), `movi` stays within +-2047, and the
@@ -32,18 +32,16 @@
 
 	.set STACK_CANARY, 0xa5a5a5a5
 
-	# Save area of a level-1 interrupt (see _splitcore_level1_interrupt).
-	# IF_A0 = 0
-	# IF_A1 = 4                 # (unused: a1 is never changed by the interrupt path)
-	# IF_A2 = 8                 # a2..a15 at IF_A2 + 4*(n-2)
-	# IF_PC = 64
-	# IF_PS = 68
+	# Save area of an interrupt at level 1..3 (see "Interrupts" below).
+	# IF_BASE = -128            # save area = [sp - 128, sp - 40): below the 32 bytes the frame
+	#                           # function's window spill uses ([sp-16..] and [sp-32..sp-16))
+	# IF_A2 = 8                 # a2..a15 at IF_A2 + 4*(n-2) (a0 stays in the window, a1 is kept)
+	# IF_PC = 64                # level 1 only (EPC2/3 and EPS2/3 stay in their registers)
+	# IF_PS = 68                # level 1 only
 	# IF_SAR = 72
 	# IF_LBEG = 76
 	# IF_LEND = 80
-	# IF_LCOUNT = 84
-	# IF_SIZE = 96              # 88 bytes used, rounded up to 16
-	# IF_ALLOC = IF_SIZE + 16   # plus the 16 protected bytes
+	# IF_LCOUNT = 84            # 88 bytes, the frame function's `entry a1, 128` covers them
 
 	.include "window_vectors.inc"
 
@@ -66,14 +64,16 @@ _splitcore_vector_window:
 	.org 0x180
 	.global _splitcore_vector_level2
 _splitcore_vector_level2:
-	CRASH_VECTOR 6
+	wsr a0, excsave2
+	j _splitcore_level2_interrupt
 	.org 0x1c0
 	.global _splitcore_vector_level3
 _splitcore_vector_level3:
-	CRASH_VECTOR 6
+	wsr a0, excsave3
+	j _splitcore_level3_interrupt
 	.org 0x200
 	.global _splitcore_vector_level4
-_splitcore_vector_level4:
+_splitcore_vector_level4:        # levels 4, 5 and NMI are above EXCM_LEVEL (3): not dispatched
 	CRASH_VECTOR 6
 	.org 0x240
 	.global _splitcore_vector_level5
@@ -190,7 +190,7 @@ splitcore_core1_entry:
 	.p2align 2
 	.global _splitcore_crash
 _splitcore_crash:
-	wsr a0, excsave2          # reason (EXCSAVE2: level-2 interrupts are never enabled on core 1)
+	wsr a0, excsave4          # reason (EXCSAVE4: level 4 is never dispatched, its vector crashes)
 	l32r a0, .Lcontrol
 	addi a0, a0, 64
 	s32i a1, a0, 48
@@ -211,7 +211,7 @@ _splitcore_crash:
 	mov a2, a0                # a2 = record; a3.. scratch from here on
 	rsr a3, excsave1
 	s32i a3, a2, 44
-	rsr a4, excsave2
+	rsr a4, excsave4
 	s32i a4, a2, 8
 	rsr a3, exccause
 	s32i a3, a2, 12
@@ -251,6 +251,11 @@ _splitcore_crash:
 	bnez a3, .Lno_walk
 	addmi a3, a1, -256         # the spill below needs ~240 bytes below the SP
 	bltu a3, a4, .Lno_walk
+	# a4 and a5 were scratch with EXCM=1 (no window check): when the faulting frame never used
+	# them they are still an older live frame's a0/a1 (e.g. the frame an interrupt interrupted),
+	# not yet spilled. Put them back before that frame is spilled.
+	l32i a4, a2, 60
+	l32i a5, a2, 64
 	l32r a3, .Lps_crash
 	wsr a3, ps
 	rsync
@@ -311,21 +316,34 @@ _splitcore_crash:
 4:	entry a1, 48
 	retw
 
-# Level-1 interrupts. The interrupted frame's registers go to a save area just below its SP
-# (leaving the 16 bytes right below the SP alone: they hold the interrupted function's caller's
-# a0..a3 once that caller is spilled). a1 itself is never changed here: the window overflow of an
-# older frame computes its save address from this frame's a1. The frame is then claimed by a
-# `call4` to `_splitcore_irq_frame`, whose `entry` allocates it, so that the Rust dispatcher's
-# frames go below it. The dispatcher runs with EXCM clear (window exceptions work) and
-# INTLEVEL=1 (no nested level-1 interrupt). Floating-point registers are not saved: interrupt
-# handlers must not use the FPU.
-	# IF_BASE = -(16 + IF_SIZE)   # save area = [sp - 16 - IF_SIZE, sp - 16)
+# Interrupts at levels 1..3 (EXCM_LEVEL is 3 on the ESP32-S3 and on QEMU's de233_fpu: PS.EXCM
+# masks them all, so none can arrive inside a window exception handler or another vector's
+# prologue/epilogue). The interrupted frame's registers a2..a15 (plus SAR and the loop registers,
+# and for level 1 EPC1 and PS) go to a save area below its SP, [sp - 128, sp - 40): the 16 bytes
+# right below the SP hold the interrupted function's caller's a0..a3 once that caller is spilled,
+# the 16 below those the frame function's own a4..a7 (its extra save area, as a `callx8` caller).
+# a1 is never changed (the window overflow of an older frame computes its save address from this
+# frame's a1), and a0 is restored from EXCSAVEn before the call, so the frames below see an
+# ordinary caller (window spills and crash backtraces walk through the interrupt). The frame is
+# claimed by a `call4` to a frame function whose `entry a1, 128` allocates it, so that the Rust
+# dispatcher's frames go below it.
+#
+# Nesting: the vector sets PS to EXCM=0 (window exceptions work again) with INTLEVEL=3 before the
+# `call4`; only after its `entry` does the frame function lower INTLEVEL to the interrupt's own
+# level n (a higher level can then preempt the dispatcher), and it raises it to 3 again before
+# `retw`. So a nested interrupt never finds this save area at the same SP, and the epilogue runs
+# with every dispatched level masked. Level n's EPCn/EPSn are left in their registers: only a
+# higher level can nest, and that uses its own. Level 1 saves EPC1 (window exceptions reuse it)
+# and PS. The dispatcher gets INTERRUPT & INTENABLE & (the level's mask, from the Rust table
+# `splitcore_rt_level_masks`). Floating-point registers are not saved: interrupt handlers must
+# not use the FPU.
 	.p2align 2
-.Lps_irq:	.long 0x00040021              # WOE=1, UM=1, EXCM=0, INTLEVEL=1
+.Lps_nest:	.long 0x00040023              # WOE=1, UM=1, EXCM=0, INTLEVEL=3
 	.p2align 2
-	.global _splitcore_level1_interrupt
-_splitcore_level1_interrupt:      # original a0 in EXCSAVE1
-	addi a0, a1, -112
+.Llevel_masks:	.long splitcore_rt_level_masks  # [u32; 4], indexed by level
+
+	.macro SAVE_INTERRUPTED
+	addi a0, a1, -128
 	s32i a2, a0, 8
 	s32i a3, a0, 12
 	s32i a4, a0, 16
@@ -340,12 +358,9 @@ _splitcore_level1_interrupt:      # original a0 in EXCSAVE1
 	s32i a13, a0, 52
 	s32i a14, a0, 56
 	s32i a15, a0, 60
-	rsr a2, excsave1
-	s32i a2, a0, 0
-	rsr a2, epc1
-	s32i a2, a0, 64
-	rsr a2, ps
-	s32i a2, a0, 68
+	.endm
+
+	.macro SAVE_SAR_LOOP
 	rsr a2, sar
 	s32i a2, a0, 72
 	rsr a2, lbeg
@@ -356,54 +371,110 @@ _splitcore_level1_interrupt:      # original a0 in EXCSAVE1
 	s32i a2, a0, 84
 	movi a2, 0
 	wsr a2, lcount            # no zero-overhead loop active in the handler
-	rsr a6, interrupt         # argument: pending & enabled
+	.endm
+
+	# a6 = INTERRUPT & INTENABLE & splitcore_rt_level_masks[level]; PS for the call; a0 back.
+	.macro DISPATCH level
+	rsr a0, excsave\level        # the interrupted a0 back in the window (done with it as the base)
+	rsr a6, interrupt
 	rsr a2, intenable
 	and a6, a6, a2
-	l32r a2, .Lps_irq
+	l32r a2, .Llevel_masks
+	l32i a2, a2, 4 * \level
+	and a6, a6, a2
+	l32r a2, .Lps_nest
 	wsr a2, ps
 	rsync
-	call4 _splitcore_irq_frame
-	rsil a2, 15
-	addi a0, a1, -112      # (a0 may have been reloaded by a window underflow: recompute)
-	l32i a2, a0, 68
-	wsr a2, ps                # EXCM=1 again: EPC1 is ours until rfe
-	l32i a2, a0, 64
-	wsr a2, epc1
-	l32i a2, a0, 72
-	wsr a2, sar
-	l32i a2, a0, 76
-	wsr a2, lbeg
-	l32i a2, a0, 80
-	wsr a2, lend
-	l32i a2, a0, 84
-	wsr a2, lcount
+	call4 _splitcore_irq_frame\level
+	.endm
+
+	.macro RESTORE_INTERRUPTED     # base in a2 (restored last)
+	l32i a3, a2, 72
+	wsr a3, sar
+	l32i a3, a2, 76
+	wsr a3, lbeg
+	l32i a3, a2, 80
+	wsr a3, lend
+	l32i a3, a2, 84
+	wsr a3, lcount
 	rsync
-	l32i a2, a0, 8
-	l32i a3, a0, 12
-	l32i a4, a0, 16
-	l32i a5, a0, 20
-	l32i a6, a0, 24
-	l32i a7, a0, 28
-	l32i a8, a0, 32
-	l32i a9, a0, 36
-	l32i a10, a0, 40
-	l32i a11, a0, 44
-	l32i a12, a0, 48
-	l32i a13, a0, 52
-	l32i a14, a0, 56
-	l32i a15, a0, 60
-	l32i a0, a0, 0
+	l32i a3, a2, 12
+	l32i a4, a2, 16
+	l32i a5, a2, 20
+	l32i a6, a2, 24
+	l32i a7, a2, 28
+	l32i a8, a2, 32
+	l32i a9, a2, 36
+	l32i a10, a2, 40
+	l32i a11, a2, 44
+	l32i a12, a2, 48
+	l32i a13, a2, 52
+	l32i a14, a2, 56
+	l32i a15, a2, 60
+	l32i a2, a2, 8
+	.endm
+
+	.p2align 2
+	.global _splitcore_level1_interrupt
+_splitcore_level1_interrupt:      # original a0 in EXCSAVE1; PS.EXCM=1
+	SAVE_INTERRUPTED
+	rsr a2, epc1
+	s32i a2, a0, 64
+	rsr a2, ps
+	s32i a2, a0, 68
+	SAVE_SAR_LOOP
+	DISPATCH 1
+	addi a2, a1, -128
+	l32i a3, a2, 68
+	wsr a3, ps                # EXCM=1 again: EPC1 is ours until rfe
+	l32i a3, a2, 64
+	wsr a3, epc1
+	RESTORE_INTERRUPTED
 	rfe
 
 	.p2align 2
-.Ldispatch:	.long splitcore_rt_interrupt
+	.global _splitcore_level2_interrupt
+_splitcore_level2_interrupt:      # original a0 in EXCSAVE2; PS.EXCM=1, INTLEVEL=2
+	SAVE_INTERRUPTED
+	SAVE_SAR_LOOP
+	DISPATCH 2
+	addi a2, a1, -128
+	RESTORE_INTERRUPTED
+	rfi 2
+
 	.p2align 2
-_splitcore_irq_frame:             # (pending): owns the save area, calls the Rust dispatcher
+	.global _splitcore_level3_interrupt
+_splitcore_level3_interrupt:      # original a0 in EXCSAVE3; PS.EXCM=1, INTLEVEL=3
+	SAVE_INTERRUPTED
+	SAVE_SAR_LOOP
+	DISPATCH 3
+	addi a2, a1, -128
+	RESTORE_INTERRUPTED
+	rfi 3
+
+	.p2align 2
+.Ldispatch:	.long splitcore_rt_interrupt
+
+	# (pending): owns the save area, runs the Rust dispatcher at INTLEVEL = level.
+	.macro IRQ_FRAME level
+	.p2align 2
+_splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangerous relocation")
 	entry a1, 128
+	.if \level < 3
+	rsil a3, \level
+	.endif
 	mov a10, a2
 	l32r a8, .Ldispatch
 	callx8 a8                 # splitcore_rt_interrupt(pending)
+	.if \level < 3
+	rsil a2, 3
+	.endif
 	retw
+	.endm
+
+	IRQ_FRAME 1
+	IRQ_FRAME 2
+	IRQ_FRAME 3
 
 # ------------------------------------------------------------------------------------------------
 # Special-register access for Rust (inline assembly is not available on Xtensa with this rustc).
@@ -436,6 +507,28 @@ _splitcore_irq_frame:             # (pending): owns the save area, calls the Rus
 	wsr a4, ps
 	rsync
 	mov a2, a5
+	retw
+	FN splitcore_ps
+	rsr a2, ps
+	retw
+	FN splitcore_intset               # (mask): raise software interrupts
+	wsr a2, intset
+	rsync
+	retw
+	FN splitcore_intclear             # (mask): clear software and edge-triggered interrupts
+	wsr a2, intclear
+	rsync
+	retw
+	FN splitcore_set_ccompare1        # (at): arm timer 1; the write also clears its interrupt
+	wsr a2, ccompare1
+	esync
+	retw
+	FN splitcore_lowest_bit           # (bits != 0) -> index of the lowest set bit (NSAU: LLVM 22
+	neg a3, a2                        # expands trailing_zeros into ~24 instructions)
+	and a3, a3, a2
+	nsau a3, a3                       # 31 - index
+	movi a2, 31
+	sub a2, a2, a3
 	retw
 	FN splitcore_raise_panic          # the panic path enters the crash capture through SYSCALL
 	syscall
@@ -497,4 +590,41 @@ _splitcore_irq_frame:             # (pending): owns the save area, calls the Rus
 	retw
 	FN splitcore_trigger_break        # for tests: BREAK -> debug exception
 	break 1, 15
+	retw
+	FN splitcore_register_check       # (rounds, value) -> 0, or the rounds left when one of
+	mov a4, a3
+	mov a5, a3
+	mov a6, a3
+	mov a7, a3
+	mov a8, a3
+	mov a9, a3
+	mov a10, a3
+	mov a11, a3
+	mov a12, a3
+	mov a13, a3
+	mov a14, a3
+	mov a15, a3   # a4..a15 (all = value) changed: for tests
+1:	bne a3, a4, 2f
+	bne a3, a5, 2f
+	bne a3, a6, 2f
+	bne a3, a7, 2f
+	bne a3, a8, 2f
+	bne a3, a9, 2f
+	bne a3, a10, 2f
+	bne a3, a11, 2f
+	bne a3, a12, 2f
+	bne a3, a13, 2f
+	bne a3, a14, 2f
+	bne a3, a15, 2f
+	addi a2, a2, -1
+	bnez a2, 1b
+2:	retw
+	FN splitcore_loop_checksum        # (n, seed) -> checksum: for tests, n rounds of a
+	mov a4, a3                        # zero-overhead loop (an interrupt path that loses
+	ssai 7                            # LBEG/LEND/LCOUNT or SAR changes the result)
+	loopnez a2, 1f
+	src a5, a4, a4                    # rotate right by 7 (SAR)
+	addx4 a4, a5, a4
+	addi a4, a4, 0x3b
+1:	mov a2, a4
 	retw

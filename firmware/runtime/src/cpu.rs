@@ -10,6 +10,10 @@ extern "C" {
     fn splitcore_raise_panic();
     fn splitcore_intenable_modify(set: u32, clear: u32) -> u32;
     fn splitcore_waiti0();
+    fn splitcore_ps() -> u32;
+    fn splitcore_intset(mask: u32);
+    fn splitcore_intclear(mask: u32);
+    fn splitcore_lowest_bit(bits: u32) -> u32;
 }
 
 /// Index of the executing core: 0 (PRO CPU) or 1 (APP CPU).
@@ -63,4 +67,28 @@ pub(crate) fn intenable_modify(set: u32, clear: u32) -> u32 {
 pub fn wait_for_interrupt() {
     // SAFETY: sleeps; the interrupt path returns here.
     unsafe { splitcore_waiti0() }
+}
+
+/// The processor state register (PS).
+pub(crate) fn ps() -> u32 {
+    // SAFETY: reads PS; no memory access.
+    unsafe { splitcore_ps() }
+}
+
+/// Raises the software interrupts in `mask` (INTSET).
+pub(crate) fn intset(mask: u32) {
+    // SAFETY: sets bits of INTERRUPT for software interrupts; no memory access.
+    unsafe { splitcore_intset(mask) }
+}
+
+/// Clears latched edge-triggered and software interrupts in `mask` (INTCLEAR).
+pub(crate) fn intclear(mask: u32) {
+    // SAFETY: clears bits of INTERRUPT; no memory access.
+    unsafe { splitcore_intclear(mask) }
+}
+
+/// Index of the lowest set bit of `bits` (which must not be 0), with NSAU.
+pub(crate) fn lowest_bit(bits: u32) -> u32 {
+    // SAFETY: register-only arithmetic.
+    unsafe { splitcore_lowest_bit(bits) }
 }

@@ -80,6 +80,8 @@ pub extern "C" fn splitcore_rt_start() -> ! {
     control.stack_lo.store(lo, Ordering::Relaxed);
     control.stack_hi.store(hi, Ordering::Relaxed);
     crash::reset();
+    interrupt::reset();
+    timer::reset();
     doorbell::reset();
     log::attach();
     if control.attach(PROTOCOL_VERSION).is_err() {

@@ -40,6 +40,7 @@ pub const QEMU_CCOUNT_HZ: u32 = 40_000_000;
 
 extern "C" {
     fn splitcore_set_ccompare0(at: u32);
+    fn splitcore_set_ccompare1(at: u32);
     fn splitcore_sleep_until(deadline: u32) -> u32;
 }
 
@@ -54,6 +55,8 @@ pub enum TimerError {
     AlreadyTaken,
     /// The CPU frequency given is 0.
     ZeroFrequency,
+    /// A handler the user installed already owns CCOMPARE0's interrupt.
+    InterruptInUse,
 }
 
 fn on_timer0() {
@@ -80,9 +83,11 @@ impl CycleClock {
         if TAKEN.swap(true, Ordering::AcqRel) {
             return Err(TimerError::AlreadyTaken);
         }
-        interrupt::set_internal_handler(TIMER0_INTERRUPT, on_timer0);
-        // Installing the handler enabled the interrupt; it is enabled only while sleeping.
-        cpu::intenable_modify(0, 1 << TIMER0_INTERRUPT);
+        // The interrupt is enabled only while sleeping (`idle_until`).
+        if interrupt::install(TIMER0_INTERRUPT, on_timer0).is_err() {
+            TAKEN.store(false, Ordering::Release);
+            return Err(TimerError::InterruptInUse);
+        }
         Ok(CycleClock { hz: cpu_hz })
     }
 
@@ -126,6 +131,11 @@ impl TimeSource for CycleClock {
     }
 }
 
+/// Gives CCOMPARE0 back at boot (a crash may have left a `CycleClock` taken).
+pub(crate) fn reset() {
+    TAKEN.store(false, Ordering::Release);
+}
+
 fn arm(at: u32) {
     // SAFETY: CCOMPARE0 belongs to the CycleClock (taken once); the write clears a pending
     // timer-0 interrupt before it is enabled.
@@ -133,13 +143,24 @@ fn arm(at: u32) {
     cpu::intenable_modify(1 << TIMER0_INTERRUPT, 0);
 }
 
-/// CCOMPARE0 as the executive's [`TimerAlarm`], for [`Executive::service_alarm`] called from a
-/// level-1 handler the user installs on [`TIMER0_INTERRUPT`] (tasks then run in the interrupt
-/// and must not use the FPU). Most programs want [`CycleClock`]'s sleeping poll instead.
+/// CCOMPARE0 as the executive's [`TimerAlarm`]: arming it enables the clock's interrupt, which
+/// ends a `WAITI` sleep (its handler only disables it again). To run tasks inside a timer
+/// interrupt instead, take no `CycleClock`: install a handler on [`TIMER0_INTERRUPT`] (level 1),
+/// or on [`interrupt::TIMER1_INTERRUPT`] (level 3, armed with [`set_ccompare1`]), and call
+/// [`Executive::service_alarm`] there (tasks then must not use the FPU).
 ///
 /// [`Executive::service_alarm`]: splitcore_exec::Executive::service_alarm
 impl TimerAlarm for &CycleClock {
     fn set_alarm(&mut self, at: u32) {
         arm(at);
     }
+}
+
+/// Arms CCOMPARE1 (CPU interrupt [`interrupt::TIMER1_INTERRUPT`], level 3 on the ESP32-S3 and on
+/// QEMU's `de233_fpu`): a compare match at CCOUNT `at`. The write also clears a pending timer-1
+/// interrupt, so a level-3 handler re-arms (or disarms) with it. Not owned by the runtime: the
+/// user installs the handler with [`interrupt::set_handler`].
+pub fn set_ccompare1(at: u32) {
+    // SAFETY: writes CCOMPARE1 (the runtime never uses timer 1); no memory access.
+    unsafe { splitcore_set_ccompare1(at) };
 }

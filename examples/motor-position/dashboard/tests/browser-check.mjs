@@ -6,8 +6,11 @@
 //                          [--scenario follow|crash]
 //
 // Scenario `follow` (default): plots update, the setpoint moves the position, a bad command is
-// rejected. Scenario `crash`: against a server that plays a core-1 crash and restart
-// (fake_loop --crash-after S), the crash report and state appear, then telemetry resumes.
+// rejected. Scenario `crash`: against a twin that panics core 1 a few seconds after the page
+// connected (`motor-position-twin serve --fault panic@MS`), the crash report and the
+// `crashed` state appear, the supervisor restarts core 1, then telemetry resumes.
+//
+// `cargo xtask dashboard-test` starts the twin for each scenario and runs this.
 //
 // The screenshot path may also come from DASHBOARD_SCREENSHOT, the browser from CHROMIUM.
 // Exits 0 and prints "N passed, 0 failed" when every check passed, 1 otherwise.
@@ -95,6 +98,8 @@ async function main() {
 
     check('WebSocket connects', await waitFor(page, () => document.getElementById('conn').dataset.state === 'ok', null, 10000));
     check('telemetry arrives', await waitFor(page, () => globalThis.dashboard && globalThis.dashboard.samples > 100, null, 10000));
+    check('served by the twin', await waitFor(page, () => document.getElementById('source').textContent.startsWith('served by twin'), null, 5000),
+      await page.evaluate(() => document.getElementById('source').textContent));
     if (args.scenario === 'crash') await crashScenario(page);
     else await followScenario(page, args);
 
@@ -112,11 +117,27 @@ async function main() {
 
 async function crashScenario(page) {
   const text = (id) => page.evaluate((i) => document.getElementById(i).textContent, id);
+  const position = () => page.evaluate(() => globalThis.dashboard.lastSample.position_rad);
+  // Move first, so the plots show the motion, the crash and the restart.
+  const target = 1.5;
+  await page.fill('#target', String(target));
+  await page.fill('#vlimit', '5');
+  await page.click('#send');
+  check('position follows before the crash', await waitFor(page,
+    (t) => Math.abs(globalThis.dashboard.lastSample.position_rad - t) < 0.02, target, 5000), `position ${(await position()).toFixed(3)} rad`);
+  // The twin's report: ESP-IDF's format, the panic message and location of the injected fault
+  // in the control step (a host thread has no Xtensa backtrace: the line is there, empty).
   check('crash report shown', await waitFor(page, () => !document.getElementById('crash-card').hidden
-    && document.getElementById('crash').textContent.includes('Backtrace: 0x'), null, 20000));
+    && document.getElementById('crash').textContent.includes('\nBacktrace:'), null, 20000));
+  const report = await text('crash');
+  check('the report is core 1\'s panic, ESP-IDF style', report.startsWith("Guru Meditation Error: Core  1 panic'ed (Rust panic)")
+    && report.includes('injected fault: control step panicked'), report.split('\n').slice(0, 2).join(' / '));
+  // The supervisor waits 1 s before restarting core 1, so the state is visible.
   check('core-1 state crashed', await waitFor(page, () => document.getElementById('core1').textContent === 'core 1: crashed', null, 5000),
     await text('core1'));
-  check('crash logged', await waitFor(page, () => document.getElementById('log').textContent.includes('core 1 crashed'), null, 5000));
+  check('crash logged', await waitFor(page, () => document.getElementById('log').textContent.includes('core 0: core 1 crashed'), null, 5000));
+  check('the supervisor\'s restart logged', await waitFor(page,
+    () => document.getElementById('log').textContent.includes('supervisor: Crashed: restarting core 1 (attempt 1)'), null, 10000));
   check('core 1 running again after the restart', await waitFor(page,
     () => document.getElementById('core1').textContent === 'core 1: running' && document.getElementById('s-restarts').textContent === '1',
     null, 10000), `${await text('core1')}, restarts ${await text('s-restarts')}`);
@@ -127,6 +148,11 @@ async function crashScenario(page) {
   const lost = await page.evaluate(() => globalThis.dashboard.lost);
   check('the restart is not counted as lost samples', lost === 0, `${lost}`);
   check('the crash report stays visible', await page.evaluate(() => !document.getElementById('crash-card').hidden));
+  // Core 1 restarts with the last setpoint from the mailbox and holds it.
+  check('the restarted core 1 holds the setpoint', await waitFor(page,
+    (t) => globalThis.dashboard.lastSample.setpoint_rad === t && Math.abs(globalThis.dashboard.lastSample.position_rad - t) < 0.02, target, 5000),
+    `position ${(await position()).toFixed(3)} rad`);
+  await sleep(1000); // some time after the restart on the plots
 }
 
 async function followScenario(page, args) {

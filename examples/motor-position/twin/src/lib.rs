@@ -8,13 +8,17 @@
 //! telemetry and loop statistics, forwards core 1's log, and supervises it with
 //! splitcore-core0's `Supervisor`, printing crash reports with splitcore-proto.
 //!
-//! * [`machinery`]: the generic parts — lockstep virtual time ([`World`]), the core-1 life
-//!   cycle ([`run_core1`], crash capture, holds), the register seam ([`TwinRegs`]). A project
-//!   reuses them with its own [`Physics`] and [`Core1Program`].
+//! * [`machinery`]: the generic parts, the `splitcore-twin` crate re-exported — lockstep
+//!   virtual time ([`World`]), the core-1 life cycle ([`run_core1`], crash capture, holds),
+//!   the register seam ([`TwinRegs`]). A project reuses them with its own [`Physics`] and
+//!   [`Core1Program`] by depending on `splitcore-twin`.
 //! * [`motor`]: the example's plant wiring and core-1 program.
 //! * [`runner`]: [`Twin::spawn`] → [`TwinHandle`] (commands in, [`TwinEvent`]s out, while it
 //!   runs, as fast as possible or paced to real time), the core-0 app and the fault scenarios.
 //! * [`report`]: step-response metrics, bounds, SVG plot, text and JSON.
+//! * [`serve`]: [`serve::LiveTwin`], the twin paced to real time behind the live dashboard
+//!   (`splitcore-dashboard`): telemetry, statistics, status, logs and crash reports out, the
+//!   page's setpoints into the setpoint mailbox.
 //!
 //! Runs are deterministic: the same configuration gives the same numbers.
 //!
@@ -30,15 +34,17 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
-pub mod machinery;
+pub use splitcore_twin as machinery;
 pub mod motor;
 pub mod report;
 pub mod runner;
+pub mod serve;
 
 pub use machinery::{run_core1, Core1Env, Core1Program, Physics, TwinClock, TwinRegs, World};
 pub use report::{Bounds, Metrics, StepMetrics};
 pub use runner::{
-    Action, Command, Fault, RunSummary, Scheduled, Side, Twin, TwinConfig, TwinError, TwinEvent, TwinHandle,
+    Action, Command, Core1Status, Fault, RunSummary, Scheduled, Side, Twin, TwinConfig, TwinError, TwinEvent,
+    TwinHandle,
 };
 
 use motor_position_control::protocol::TelemetrySample;
@@ -74,7 +80,7 @@ pub fn run(config: TwinConfig, mut on_event: impl FnMut(&TwinEvent)) -> Result<R
             TwinEvent::Supervision { time_us, action } => record.supervision.push((time_us, action)),
             TwinEvent::Error { time_us, message } => record.errors.push((time_us, message)),
             TwinEvent::Finished(summary) => record.summary = summary,
-            TwinEvent::LoopStats { .. } | TwinEvent::Progress { .. } => {}
+            TwinEvent::LoopStats { .. } | TwinEvent::Status { .. } | TwinEvent::Progress { .. } => {}
         }
     }
     handle.join();

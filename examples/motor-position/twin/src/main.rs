@@ -2,24 +2,42 @@
 //! a headless run of the host twin that writes `step-response.svg`, `metrics.txt` and
 //! `metrics.json`, and exits with status 1 when the closed loop is out of bounds
 //! ([`Bounds::EXAMPLE`]), 2 on bad usage or an I/O error.
+//!
+//! `motor-position-twin serve [--addr HOST:PORT] [--speed X] [--seconds S] [--fault KIND@MS]...`:
+//! the twin paced to real time behind the live dashboard; prints its URL, stops cleanly on
+//! Ctrl-C or SIGTERM (or after S virtual seconds); exits 1 when it cannot listen, 2 on bad
+//! usage.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use motor_position_twin::report::write_reports;
+use motor_position_twin::serve::{LiveTwin, ServeError, ServeOptions};
 use motor_position_twin::{run, Action, Bounds, Fault, Metrics, Side, TwinConfig, TwinEvent};
 
 const USAGE: &str =
-    "usage: motor-position-twin run [--out DIR] [--seconds S] [--mistuned] [--fault KIND@MS]...
+    "usage: motor-position-twin run [--out DIR] [--seconds S] [--mistuned] [--fault KIND@MS]... [--quiet]
+       motor-position-twin serve [--addr HOST:PORT] [--speed X] [--seconds S] [--fault KIND@MS]... [--quiet]
+
+run: a headless run in virtual time, with reports
   --out DIR        where the reports go (default: target/twin)
   --seconds S      virtual seconds to simulate, 0.5 to 60 (default: 3)
   --mistuned       run a deliberately mistuned controller (the run must fail its bounds)
   --fault KIND@MS  inject a fault at MS virtual milliseconds; KIND is panic, stall, flood, corrupt or header
-  --quiet          no log lines, only progress and the summary";
+  --quiet          no log lines, only progress and the summary
+
+serve: the twin paced to real time behind the live dashboard (open the printed URL)
+  --addr HOST:PORT where the dashboard listens (default: 127.0.0.1:8080; port 0: any free port)
+  --speed X        virtual time runs at X times real time, 0.01 to 100 (default: 1)
+  --seconds S      stop after S virtual seconds (default: run until Ctrl-C or SIGTERM)
+  --fault KIND@MS  inject a fault MS virtual milliseconds after the first page connected
+  --quiet          no log lines on the terminal";
 
 struct Args {
     out: PathBuf,
@@ -29,14 +47,69 @@ struct Args {
     quiet: bool,
 }
 
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("run") => {}
-        Some("-h" | "--help" | "help") => return Err(String::new()),
-        Some(other) => return Err(format!("unknown command `{other}`")),
-        None => return Err("missing command".to_string()),
+enum Cmd {
+    Run(Args),
+    Serve(ServeOptions, bool),
+}
+
+fn parse(args: &[String]) -> Result<Cmd, String> {
+    match args.first().map(String::as_str) {
+        Some("run") => parse_run(&args[1..]).map(Cmd::Run),
+        Some("serve") => parse_serve(&args[1..]),
+        Some("-h" | "--help" | "help") => Err(String::new()),
+        Some(other) => Err(format!("unknown command `{other}` (run or serve)")),
+        None => Err("missing command (run or serve)".to_string()),
     }
+}
+
+/// `KIND@MS`.
+fn parse_fault(v: &str) -> Result<(Fault, u64), String> {
+    let (kind, at) = v.split_once('@').ok_or_else(|| format!("--fault: `{v}` is not KIND@MS"))?;
+    let at: u64 = at.parse().map_err(|_| format!("--fault: `{at}` is not a whole number of ms"))?;
+    let fault = match kind {
+        "panic" => Fault::Core1Panic,
+        "stall" => Fault::StalledLoop,
+        "flood" => Fault::MessageFlood { duration_ms: 200 },
+        "corrupt" => Fault::CorruptRegion,
+        "header" => Fault::CorruptHeader,
+        other => {
+            return Err(format!("--fault: unknown kind `{other}` (panic, stall, flood, corrupt, header)"))
+        }
+    };
+    Ok((fault, at))
+}
+
+fn parse_serve(args: &[String]) -> Result<Cmd, String> {
+    let mut o = ServeOptions::default();
+    let mut quiet = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--addr" => o.addr = value("--addr")?,
+            "--speed" => {
+                let v = value("--speed")?;
+                o.speed = v.parse().map_err(|_| format!("--speed: `{v}` is not a number"))?;
+            }
+            "--seconds" => {
+                let v = value("--seconds")?;
+                o.seconds = Some(v.parse().map_err(|_| format!("--seconds: `{v}` is not a number"))?);
+            }
+            "--fault" => o.faults.push(parse_fault(&value("--fault")?)?),
+            "--quiet" => quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    o.validate().map_err(|e| match e {
+        ServeError::Options(why) => format!("--{why}"),
+        other => other.to_string(),
+    })?;
+    Ok(Cmd::Serve(o, quiet))
+}
+
+fn parse_run(args: &[String]) -> Result<Args, String> {
+    let mut it = args.iter();
     let mut a = Args {
         out: PathBuf::from("target/twin"),
         seconds: 3.0,
@@ -57,25 +130,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--mistuned" => a.mistuned = true,
             "--quiet" => a.quiet = true,
-            "--fault" => {
-                let v = value("--fault")?;
-                let (kind, at) = v.split_once('@').ok_or_else(|| format!("--fault: `{v}` is not KIND@MS"))?;
-                let at: u64 =
-                    at.parse().map_err(|_| format!("--fault: `{at}` is not a whole number of ms"))?;
-                let fault = match kind {
-                    "panic" => Fault::Core1Panic,
-                    "stall" => Fault::StalledLoop,
-                    "flood" => Fault::MessageFlood { duration_ms: 200 },
-                    "corrupt" => Fault::CorruptRegion,
-                    "header" => Fault::CorruptHeader,
-                    other => {
-                        return Err(format!(
-                            "--fault: unknown kind `{other}` (panic, stall, flood, corrupt, header)"
-                        ))
-                    }
-                };
-                a.faults.push((fault, at));
-            }
+            "--fault" => a.faults.push(parse_fault(&value("--fault")?)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -86,7 +141,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let a = match parse(&args) {
-        Ok(a) => a,
+        Ok(Cmd::Run(a)) => a,
+        Ok(Cmd::Serve(options, quiet)) => return serve(&options, quiet),
         Err(e) if e.is_empty() => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -127,18 +183,7 @@ fn main() -> ExitCode {
                 eprintln!("{line}");
             }
         }
-        TwinEvent::Log { time_us, side, line } if !quiet => {
-            let who = if *side == Side::Core1 { "core1" } else { "core0" };
-            eprintln!("{clear}[{:8.3} ms] {who}: {line}", *time_us as f64 / 1e3);
-        }
-        TwinEvent::CrashReport { report, .. } => eprintln!("{clear}{report}"),
-        TwinEvent::Supervision { time_us, action } => {
-            eprintln!("{clear}[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3)
-        }
-        TwinEvent::Error { time_us, message } => {
-            eprintln!("{clear}[{:8.3} ms] error: {message}", *time_us as f64 / 1e3)
-        }
-        _ => {}
+        other => echo(other, quiet, clear),
     });
     if tty {
         eprintln!();
@@ -174,4 +219,57 @@ fn main() -> ExitCode {
         }
         ExitCode::from(1)
     }
+}
+
+/// Prints a twin event on stderr (log lines unless `quiet`).
+fn echo(event: &TwinEvent, quiet: bool, clear: &str) {
+    match event {
+        TwinEvent::Log { time_us, side, line } if !quiet => {
+            let who = if *side == Side::Core1 { "core1" } else { "core0" };
+            eprintln!("{clear}[{:8.3} ms] {who}: {line}", *time_us as f64 / 1e3);
+        }
+        TwinEvent::CrashReport { report, .. } => eprintln!("{clear}{report}"),
+        TwinEvent::Supervision { time_us, action } => {
+            eprintln!("{clear}[{:8.3} ms] supervisor: {action}", *time_us as f64 / 1e3)
+        }
+        TwinEvent::Error { time_us, message } => {
+            eprintln!("{clear}[{:8.3} ms] error: {message}", *time_us as f64 / 1e3)
+        }
+        _ => {}
+    }
+}
+
+fn serve(options: &ServeOptions, quiet: bool) -> ExitCode {
+    let live = match LiveTwin::start(options) {
+        Ok(live) => live,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(if matches!(e, ServeError::Options(_)) { 2 } else { 1 });
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let handler = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            // A second Ctrl-C: do not wait for the cooperative stop.
+            std::process::exit(130);
+        }
+    });
+    if let Err(e) = handler {
+        eprintln!("warning: no Ctrl-C handler ({e}); stop with --seconds or by killing the process");
+    }
+    println!("dashboard: {} (Ctrl-C stops)", live.url());
+    let started = Instant::now();
+    let summary = live.run(&stop, |event| echo(event, quiet, ""));
+    println!(
+        "stopped after {:.1} s virtual ({:.1} s wall): {} boot(s), {} restart(s), {} crash report(s), {} samples, {} lost",
+        summary.end_us as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        summary.boots,
+        summary.restarts,
+        summary.crash_reports,
+        summary.telemetry_received,
+        summary.telemetry_gaps
+    );
+    ExitCode::SUCCESS
 }

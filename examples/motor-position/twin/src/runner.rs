@@ -183,6 +183,14 @@ pub enum TwinEvent {
         /// The error.
         message: String,
     },
+    /// Core 1 as core 0 sees it through the control block: every 100 ms, and at once when
+    /// its state changes (e.g. to `Crashed`).
+    Status {
+        /// Virtual time, µs.
+        time_us: u64,
+        /// The status.
+        status: Core1Status,
+    },
     /// Virtual time reached `time_us` of `end_us`.
     Progress {
         /// Now, µs.
@@ -192,6 +200,21 @@ pub enum TwinEvent {
     },
     /// The run ended.
     Finished(RunSummary),
+}
+
+/// Core 1's state and health, read by core 0 from the control block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Core1Status {
+    /// Its state (`None`: the control block holds no valid state, i.e. it is corrupt).
+    pub state: Option<splitcore_proto::control::Status>,
+    /// Heartbeat counter.
+    pub heartbeat: u32,
+    /// Deepest stack use core 1 published, bytes.
+    pub stack_high_water_bytes: u32,
+    /// Boots so far (1 after the first start).
+    pub boots: u32,
+    /// Restarts done by core 0 (supervisor or recovery).
+    pub restarts: u32,
 }
 
 /// Totals of a run.
@@ -336,6 +359,8 @@ impl Twin {
                     summary: RunSummary::default(),
                     last_telemetry_us: 0,
                     last_beat: (0, 0),
+                    crash_reported: false,
+                    last_status: None,
                 };
                 app.run(cmd_rx);
             }));
@@ -400,6 +425,10 @@ struct Core0App<'a> {
     last_telemetry_us: u64,
     /// The heartbeat last seen and when it last moved, µs.
     last_beat: (u32, u64),
+    /// The current crash (if any) was reported; cleared at every (re)start.
+    crash_reported: bool,
+    /// The last [`TwinEvent::Status`] sent.
+    last_status: Option<Core1Status>,
 }
 
 /// Core 1 alive (heartbeat moving) but no telemetry for this long: the channel is broken.
@@ -577,6 +606,7 @@ impl<'a> Core0App<'a> {
             }
             self.forward_log(&mut core);
             self.supervise(&mut core, &mut sup);
+            self.emit_status(&core, ms % 100 == 0);
             let every = self.config.progress_every_ms;
             if every != 0 && ms % every == 0 {
                 self.emit(TwinEvent::Progress {
@@ -647,7 +677,11 @@ impl<'a> Core0App<'a> {
 
     fn supervise(&mut self, core: &mut Core1<'_, TwinRegs>, sup: &mut Supervisor) {
         let now = self.now_us();
-        match sup.poll(now, core.heartbeat(), core.status()) {
+        let status = core.status();
+        // Reported as soon as it is seen, not when the supervisor restarts core 1 (after its
+        // back-off), so a live page shows the report while core 1 is down.
+        self.report_crash(core);
+        match sup.poll(now, core.heartbeat(), status) {
             SupAction::None => {}
             SupAction::RestartCore1 { fault, attempt } => {
                 self.emit(TwinEvent::Supervision {
@@ -664,10 +698,30 @@ impl<'a> Core0App<'a> {
         }
     }
 
+    /// Sends core 1's status when it changed, or always when `periodic`.
+    fn emit_status(&mut self, core: &Core1<'_, TwinRegs>, periodic: bool) {
+        let status = Core1Status {
+            state: core.status(),
+            heartbeat: core.heartbeat(),
+            stack_high_water_bytes: core.stack_high_water(),
+            boots: self.s.cpu.boots(),
+            restarts: self.summary.restarts,
+        };
+        let changed = self.last_status.is_none_or(|last| {
+            (last.state, last.boots, last.restarts) != (status.state, status.boots, status.restarts)
+        });
+        if periodic || changed {
+            self.last_status = Some(status);
+            self.emit(TwinEvent::Status { time_us: self.now_us(), status });
+        }
+    }
+
+    /// Reports core 1's crash record once per crash (nothing when it has not crashed).
     fn report_crash(&mut self, core: &mut Core1<'_, TwinRegs>) {
-        if core.status() != Some(splitcore_proto::control::Status::Crashed) {
+        if self.crash_reported || core.status() != Some(splitcore_proto::control::Status::Crashed) {
             return;
         }
+        self.crash_reported = true;
         match core.crash() {
             Ok(crash) => {
                 self.summary.crash_reports += 1;
@@ -691,6 +745,7 @@ impl<'a> Core0App<'a> {
 
     fn restart(&mut self, core: &mut Core1<'_, TwinRegs>, sup: &mut Supervisor) {
         self.last_telemetry_us = self.now_us();
+        self.crash_reported = false;
         match core.restart() {
             Ok(stopped) => {
                 self.summary.restarts += 1;
@@ -710,6 +765,7 @@ impl<'a> Core0App<'a> {
     ) -> Option<Core0Ports<'a>> {
         let stopped = core.stop();
         self.last_telemetry_us = self.now_us();
+        self.crash_reported = false;
         self.log(format!("core 0: core 1 stopped for recovery ({stopped:?})"));
         // SAFETY: core 1 is held (stop always holds it) and core 0's endpoints were dropped by
         // the caller, so nothing else uses the region.

@@ -81,3 +81,66 @@ fn bad_usage_exits_2_with_a_specific_message() {
         assert!(stderr.contains("usage: motor-position-twin run"), "{stderr}");
     }
 }
+
+#[test]
+fn serve_prints_the_url_and_stops_after_its_seconds() {
+    let out =
+        twin().args(["serve", "--addr", "127.0.0.1:0", "--seconds", "0.5", "--quiet"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let first = stdout.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("dashboard: http://127.0.0.1:") && first.ends_with("/ (Ctrl-C stops)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stopped after 0.5 s virtual"), "{stdout}");
+    assert!(stdout.contains("1 boot(s), 0 restart(s), 0 crash report(s), 500 samples, 0 lost"), "{stdout}");
+}
+
+#[test]
+fn serve_refuses_bad_options_with_status_2() {
+    for (args, error) in [
+        (&["serve", "--speed", "0"][..], "error: --speed 0 is outside 0.01..=100"),
+        (&["serve", "--seconds", "-1"][..], "error: --seconds -1 is outside (0, 1000000]"),
+        (&["serve", "--fault", "melt@5"][..], "error: --fault: unknown kind `melt`"),
+        (&["serve", "--port", "80"][..], "error: unknown option `--port`"),
+    ] {
+        let out = twin().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(error), "{args:?}: {stderr}");
+    }
+    let out = twin().args(["serve", "--addr", "256.0.0.1:1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: cannot serve the dashboard on 256.0.0.1:1")
+    );
+}
+
+#[test]
+fn serve_stops_core_1_cooperatively_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = twin()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("dashboard: http://127.0.0.1:"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{rest:?}\n{stderr}");
+    assert!(stderr.contains("core0: core 0: core 1 stopped (Cooperative)"), "{stderr}");
+    assert!(
+        rest.iter().any(|l| l.starts_with("stopped after ") && l.contains("1 boot(s), 0 restart(s)")),
+        "{rest:?}"
+    );
+}

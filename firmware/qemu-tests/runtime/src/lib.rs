@@ -27,6 +27,10 @@ const DOORBELL: u32 = 7;
 const LOG_FLOOD: u32 = 8;
 const STACK_OVERFLOW: u32 = 9;
 const TICKS: u32 = 10;
+const NEST: u32 = 11;
+const MASKING: u32 = 12;
+const NEST_L2: u32 = 13;
+const CRASH_IN_L3: u32 = 14;
 
 /// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
 /// load from unmapped space gives LoadProhibited).
@@ -48,6 +52,9 @@ static ROUNDS: AtomicU32 = AtomicU32::new(0);
 static TICK_RESULTS: [AtomicU32; 7] = [const { AtomicU32::new(0) }; 7];
 
 extern "C" {
+    fn splitcore_loop_checksum(n: u32, seed: u32) -> u32;
+    fn splitcore_register_check(rounds: u32, value: u32) -> u32;
+    fn splitcore_qemu_er_write(address: u32, value: u32);
     fn splitcore_trigger_illegal();
     fn splitcore_trigger_load(address: u32) -> u32;
     fn splitcore_trigger_div0(x: u32, y: u32) -> u32;
@@ -130,6 +137,12 @@ fn eat_stack(lo: u32) -> u32 {
 #[inline(never)]
 fn fire(kind: u32) -> u32 {
     let words = [0u32; 4];
+    if kind == CRASH_IN_L3 {
+        if interrupt::set_handler(SW_L3, crash_in_handler).is_ok() {
+            let _ = interrupt::raise(SW_L3);
+        }
+        return 0;
+    }
     // SAFETY (all arms): each trigger deliberately faults; the runtime's vectors take over.
     unsafe {
         match kind {
@@ -221,6 +234,282 @@ fn check_fast_runs(runs: u32, releases: u32) {
     }
 }
 
+// ---- nested interrupts (core 1) ------------------------------------------------------------------
+
+use splitcore_rt::interrupt;
+use splitcore_rt::timer::set_ccompare1;
+
+/// Software interrupt of level 1 (CPU interrupt 7 on de233_fpu, as on the ESP32-S3).
+const SW_L1: u8 = 7;
+/// Software interrupt of level 3 on de233_fpu.
+const SW_L3: u8 = 11;
+/// External level-triggered interrupt of level 2 on de233_fpu (BInterrupt6).
+const EXT_L2: u8 = 8;
+/// The MX interrupt distributor's input 4 drives BInterrupt6 (input n -> BInterrupt n + 2); on
+/// `-M kc705` core 1 asserts it by software (MIASGSET) and its handler clears it (MIASG), like a
+/// level-triggered peripheral.
+const MX_IRQ_L2: u32 = 4;
+const NEST_ROUNDS: u32 = 200;
+
+/// Counters of the nesting scenarios (reset by core 0 before each boot).
+static L1_ACTIVE: AtomicU32 = AtomicU32::new(0);
+static L2_ACTIVE: AtomicU32 = AtomicU32::new(0);
+static L1_RUNS: AtomicU32 = AtomicU32::new(0);
+static L2_RUNS: AtomicU32 = AtomicU32::new(0);
+static L3_RUNS: AtomicU32 = AtomicU32::new(0);
+static SAME_RUNS: AtomicU32 = AtomicU32::new(0);
+static DEFERRED_RUNS: AtomicU32 = AtomicU32::new(0);
+static DEFERRED: AtomicU32 = AtomicU32::new(0);
+/// A handler ran while a lower-level one was in progress (preemption seen from inside).
+static PREEMPTED: AtomicU32 = AtomicU32::new(0);
+static NESTED3: AtomicU32 = AtomicU32::new(0);
+/// Level-1 handlers during which the level-3 handler ran (seen from the level-1 side).
+static L1_PREEMPTED: AtomicU32 = AtomicU32::new(0);
+/// A handler ran at the wrong PS.INTLEVEL, or one of level <= n ran inside a level-n handler.
+static LEVEL_ERRORS: AtomicU32 = AtomicU32::new(0);
+static ORDER_ERRORS: AtomicU32 = AtomicU32::new(0);
+static TIMEOUTS: AtomicU32 = AtomicU32::new(0);
+static REARMS: AtomicU32 = AtomicU32::new(0);
+static SEQ: AtomicU32 = AtomicU32::new(0);
+static SEQ_SAME: AtomicU32 = AtomicU32::new(0);
+static SEQ_L1: AtomicU32 = AtomicU32::new(0);
+static DONE: AtomicU32 = AtomicU32::new(0);
+
+fn bump(counter: &AtomicU32) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `deep` with its own rotation, so each level leaves a different SAR behind.
+#[inline(never)]
+fn deep_r<const R: u32>(depth: u32, acc: u32) -> u32 {
+    if depth == 0 {
+        return acc;
+    }
+    let mixed = acc.rotate_left(R) ^ depth.wrapping_mul(0x85eb_ca6b);
+    deep_r::<R>(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
+}
+
+fn deep_r_reference<const R: u32>(depth: u32, seed: u32) -> u32 {
+    let mut acc = seed;
+    for d in (1..=depth).rev() {
+        acc = acc.rotate_left(R) ^ d.wrapping_mul(0x85eb_ca6b);
+    }
+    (1..=depth).fold(acc, |sum, d| sum.wrapping_add(d))
+}
+
+fn loop_reference(n: u32, seed: u32) -> u32 {
+    let mut a = seed;
+    for _ in 0..n {
+        a = (a.rotate_right(7) << 2).wrapping_add(a).wrapping_add(0x3b);
+    }
+    a
+}
+
+/// Recursion (window overflows/underflows, SAR), a zero-overhead loop (LBEG/LEND/LCOUNT) and a
+/// loop holding one value in all of a3..a15, each checked: a register the interrupt path fails
+/// to restore, at any level, shows up as a mismatch.
+fn checked_work<const R: u32>(depth: u32, seed: u32) {
+    if deep_r::<R>(depth, seed) != deep_r_reference::<R>(depth, seed) {
+        bump(&MISMATCHES);
+    }
+    let n = 300 + seed % 256;
+    // SAFETY: a register-only loop (the test helper in the runtime's assembly).
+    if unsafe { splitcore_loop_checksum(n, seed) } != loop_reference(n, seed) {
+        bump(&MISMATCHES);
+    }
+    // SAFETY: a register-only loop comparing a4..a15 with a3 (the runtime's test helper).
+    if unsafe { splitcore_register_check(150, seed ^ R) } != 0 {
+        bump(&MISMATCHES);
+    }
+}
+
+fn lcg(x: u32) -> u32 {
+    x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223)
+}
+
+fn check_level(expected: u8) {
+    if interrupt::current_level() != expected {
+        bump(&LEVEL_ERRORS);
+    }
+}
+
+fn mx_write(address: u32, value: u32) {
+    // SAFETY: WER to the xtfpga MX distributor (ERI), only on -M kc705.
+    unsafe { splitcore_qemu_er_write(address, value) };
+}
+
+/// Works until `done` changes (plus one more round, so the work after the preemption is checked
+/// too) or 1 s passes. With `timer`, CCOMPARE1 was armed at `start + delay`: when the host
+/// stalled the emulated core past that compare value (CCOUNT follows host time without
+/// `-icount`), it would not match for 2^32 cycles, so it is re-armed from now (counted).
+fn work_until_changed<const R: u32>(done: &AtomicU32, before: u32, mut seed: u32, timer: bool) {
+    let start = splitcore_rt::ccount();
+    let mut armed = start;
+    let mut after = 0;
+    loop {
+        checked_work::<R>(60, seed);
+        seed = lcg(seed);
+        if done.load(Ordering::Acquire) != before {
+            after += 1;
+            if after > 1 {
+                break;
+            }
+        } else if timer && splitcore_rt::ccount().wrapping_sub(armed) > 40_000 {
+            armed = splitcore_rt::ccount();
+            set_ccompare1(armed.wrapping_add(2_000));
+            bump(&REARMS);
+        }
+        if splitcore_rt::ccount().wrapping_sub(start) > 40_000_000 {
+            bump(&TIMEOUTS);
+            break;
+        }
+    }
+}
+
+/// Level 1 (software interrupt 7): long work that a level-3 timer or a level-2 external
+/// interrupt preempts.
+fn slow_level1() {
+    check_level(1);
+    let scenario = SCENARIO.load(Ordering::Relaxed);
+    if scenario == MASKING {
+        SEQ_L1.store(SEQ.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        bump(&L1_RUNS);
+        return;
+    }
+    if DEFERRED.swap(0, Ordering::Relaxed) != 0 {
+        bump(&DEFERRED_RUNS); // raised inside the level-2 handler: runs only after it
+        return;
+    }
+    L1_ACTIVE.store(1, Ordering::Release);
+    let round = L1_RUNS.load(Ordering::Relaxed);
+    if scenario == NEST_L2 {
+        let before = L2_RUNS.load(Ordering::Relaxed);
+        mx_write(0x18c, 1 << MX_IRQ_L2); // MIASGSET: assert the level-2 line
+        work_until_changed::<13>(&L2_RUNS, before, round, false);
+    } else {
+        let before = L3_RUNS.load(Ordering::Relaxed);
+        set_ccompare1(splitcore_rt::ccount().wrapping_add(2_000 + round * 37 % 4_000));
+        work_until_changed::<13>(&L3_RUNS, before, round, true);
+        if L3_RUNS.load(Ordering::Relaxed) != before {
+            bump(&L1_PREEMPTED);
+        }
+    }
+    L1_ACTIVE.store(0, Ordering::Release);
+    bump(&L1_RUNS);
+}
+
+/// Level 2 (external, MX input 4 on -M kc705).
+fn mid_level2() {
+    check_level(2);
+    if L1_ACTIVE.load(Ordering::Acquire) != 0 {
+        bump(&PREEMPTED);
+    }
+    L2_ACTIVE.store(1, Ordering::Release);
+    // A level-1 request waits for this handler (and the level-1 one it preempted) ...
+    let l1 = L1_RUNS.load(Ordering::Relaxed);
+    DEFERRED.store(1, Ordering::Relaxed);
+    let _ = interrupt::raise(SW_L1);
+    checked_work::<5>(40, l1);
+    if L1_RUNS.load(Ordering::Relaxed) != l1 || DEFERRED_RUNS.load(Ordering::Relaxed) != l1 {
+        bump(&LEVEL_ERRORS);
+    }
+    // ... a level-3 one preempts it at once.
+    let same = SAME_RUNS.load(Ordering::Relaxed);
+    let _ = interrupt::raise(SW_L3);
+    if SAME_RUNS.load(Ordering::Relaxed) == same {
+        bump(&LEVEL_ERRORS);
+    }
+    checked_work::<5>(40, same);
+    mx_write(0x188, 1 << MX_IRQ_L2); // MIASG: the handler clears its source
+    L2_ACTIVE.store(0, Ordering::Release);
+    bump(&L2_RUNS);
+}
+
+/// Level 3 (CCOMPARE1).
+fn fast_level3() {
+    check_level(3);
+    set_ccompare1(splitcore_rt::ccount().wrapping_sub(1)); // clears it; next match 2^32 away
+    if L1_ACTIVE.load(Ordering::Acquire) != 0 {
+        bump(&PREEMPTED);
+    }
+    let round = L3_RUNS.load(Ordering::Relaxed);
+    let scenario = SCENARIO.load(Ordering::Relaxed);
+    if scenario == NEST && L1_ACTIVE.load(Ordering::Acquire) == 0 {
+        // Preempting thread code: defer slow work to level 1 (it runs right after this returns,
+        // at the same arbitrary point of the thread, e.g. inside its zero-overhead loop).
+        let _ = interrupt::raise(SW_L1);
+    }
+    if scenario == MASKING {
+        // Requests of the same level (software 11) and of level 1 wait until this returns.
+        let (same, l1) = (SAME_RUNS.load(Ordering::Relaxed), L1_RUNS.load(Ordering::Relaxed));
+        let _ = interrupt::raise(SW_L3);
+        let _ = interrupt::raise(SW_L1);
+        checked_work::<3>(60, round);
+        if SAME_RUNS.load(Ordering::Relaxed) != same || L1_RUNS.load(Ordering::Relaxed) != l1 {
+            bump(&LEVEL_ERRORS);
+        }
+    } else {
+        checked_work::<3>(30, round);
+    }
+    bump(&L3_RUNS);
+}
+
+/// Level 3 (software 11).
+fn same_level3() {
+    check_level(3);
+    SEQ_SAME.store(SEQ.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    if L2_ACTIVE.load(Ordering::Acquire) != 0 {
+        bump(&NESTED3);
+    }
+    bump(&SAME_RUNS);
+}
+
+fn crash_in_handler() {
+    // SAFETY: deliberately faults inside a level-3 handler; the crash path takes over.
+    unsafe { splitcore_trigger_illegal() };
+}
+
+fn nested_interrupts(scenario: u32) {
+    let installed = interrupt::set_handler(SW_L1, slow_level1)
+        .and_then(|_| interrupt::set_handler(interrupt::TIMER1_INTERRUPT, fast_level3))
+        .and_then(|_| interrupt::set_handler(SW_L3, same_level3))
+        .and_then(|_| if scenario == NEST_L2 { interrupt::set_handler(EXT_L2, mid_level2) } else { Ok(()) });
+    if installed.is_err() {
+        bump(&LEVEL_ERRORS);
+        DONE.store(1, Ordering::Release);
+        return;
+    }
+    if scenario == NEST_L2 {
+        mx_write(MX_IRQ_L2, 1 << 1); // MIROUT[4] (ERI offset 4): MX input 4 to core 1 only
+    }
+    let mut seed = 7u32;
+    for round in 0..NEST_ROUNDS {
+        let odd = round % 2 == 1;
+        if scenario == NEST_L2 || (scenario == NEST && !odd) {
+            // The level-1 handler starts at once (thread level 0) and gets preempted.
+            let _ = interrupt::raise(SW_L1);
+        } else {
+            // The level-3 timer lands at an arbitrary instruction of this thread's work.
+            let before = L3_RUNS.load(Ordering::Relaxed);
+            set_ccompare1(splitcore_rt::ccount().wrapping_add(2_000 + round * 53 % 4_000));
+            work_until_changed::<7>(&L3_RUNS, before, seed, true);
+            if scenario == MASKING && SEQ_SAME.load(Ordering::Relaxed) >= SEQ_L1.load(Ordering::Relaxed) {
+                bump(&ORDER_ERRORS); // the pending level-3 request must run before the level-1 one
+            }
+        }
+        checked_work::<7>(80, seed);
+        seed = lcg(seed);
+        ROUNDS.store(round + 1, Ordering::Relaxed);
+    }
+    if scenario == NEST_L2 {
+        interrupt::remove_handler(EXT_L2);
+    }
+    for n in [SW_L1, SW_L3, interrupt::TIMER1_INTERRUPT] {
+        interrupt::remove_handler(n);
+    }
+    DONE.store(1, Ordering::Release);
+}
+
 fn core1_main() {
     CORE1_ID.store(splitcore_rt::core_id(), Ordering::Relaxed);
     CORE1_SP.store(splitcore_rt::stack_pointer(), Ordering::Relaxed);
@@ -231,6 +520,13 @@ fn core1_main() {
     }
     if scenario == TICKS {
         tick_driven_executive();
+        return;
+    }
+    if scenario == NEST || scenario == MASKING || scenario == NEST_L2 {
+        nested_interrupts(scenario);
+        while !splitcore_rt::stop_requested() {
+            splitcore_rt::heartbeat();
+        }
         return;
     }
     if scenario == STACK_OVERFLOW {
@@ -629,6 +925,171 @@ fn tick_driven_executive_sleeps_and_never_drifts() -> TestResult {
     Ok(())
 }
 
+fn nest_run(scenario: u32) -> TestResult {
+    for counter in [
+        &L1_ACTIVE,
+        &L2_ACTIVE,
+        &L1_RUNS,
+        &L2_RUNS,
+        &L3_RUNS,
+        &SAME_RUNS,
+        &DEFERRED_RUNS,
+        &DEFERRED,
+        &PREEMPTED,
+        &NESTED3,
+        &L1_PREEMPTED,
+        &LEVEL_ERRORS,
+        &ORDER_ERRORS,
+        &TIMEOUTS,
+        &REARMS,
+        &SEQ,
+        &SEQ_SAME,
+        &SEQ_L1,
+        &DONE,
+        &MISMATCHES,
+        &ROUNDS,
+    ] {
+        counter.store(0, Ordering::Relaxed);
+    }
+    let spurious = splitcore_rt::interrupt::spurious_count();
+    boot(scenario, PROTOCOL_VERSION)?;
+    let done = wait_for("core 1 to finish its rounds", || DONE.load(Ordering::Acquire) != 0);
+    if done.is_err() {
+        println!(
+            "    core 1 stuck after {} rounds: level 1 {} (active {}), level 2 {}, level 3 {}, same {}, \
+             deferred {}, preempted {}, timeouts {}",
+            ROUNDS.load(Ordering::Relaxed),
+            L1_RUNS.load(Ordering::Relaxed),
+            L1_ACTIVE.load(Ordering::Relaxed),
+            L2_RUNS.load(Ordering::Relaxed),
+            L3_RUNS.load(Ordering::Relaxed),
+            SAME_RUNS.load(Ordering::Relaxed),
+            DEFERRED_RUNS.load(Ordering::Relaxed),
+            PREEMPTED.load(Ordering::Relaxed),
+            TIMEOUTS.load(Ordering::Relaxed)
+        );
+    }
+    done?;
+    control().stop_request.store(1, Ordering::Release);
+    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    check_eq!(ROUNDS.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(MISMATCHES.load(Ordering::Relaxed), 0);
+    check_eq!(LEVEL_ERRORS.load(Ordering::Relaxed), 0);
+    check_eq!(TIMEOUTS.load(Ordering::Relaxed), 0);
+    check_eq!(splitcore_rt::interrupt::spurious_count(), spurious);
+    Ok(())
+}
+
+fn level3_timer_preempts_a_long_level1_handler() -> TestResult {
+    nest_run(NEST)?;
+    let [l1, l3, preempted, seen, rearms] =
+        [&L1_RUNS, &L3_RUNS, &PREEMPTED, &L1_PREEMPTED, &REARMS].map(|c| c.load(Ordering::Relaxed));
+    println!(
+        "    {} level-1 handlers (half deferred by a level-3 handler), each preempted by the level-3 \
+         CCOMPARE1 handler ({} level-3 runs inside them, {} in thread code, {} compare values \
+         re-armed after a host stall); registers, recursion and loop checksums at every level intact",
+        l1,
+        preempted,
+        l3 - preempted,
+        rearms
+    );
+    // Even rounds: the thread raises level 1; odd rounds: the level-3 handler that preempted the
+    // thread defers it. Each level-1 handler is preempted by a level-3 one it armed.
+    check_eq!(l1, NEST_ROUNDS);
+    check_eq!(seen, NEST_ROUNDS);
+    check!(preempted >= NEST_ROUNDS, "{} preemptions", preempted);
+    // One level-3 run per level-1 handler and per odd round, plus at most one per re-arm (when
+    // the stalled one came late after all).
+    let expected = NEST_ROUNDS + NEST_ROUNDS / 2;
+    check!(l3 >= expected && l3 <= expected + rearms, "{} level-3 runs, {} re-arms", l3, rearms);
+    Ok(())
+}
+
+fn level3_handler_holds_off_levels_up_to_3() -> TestResult {
+    nest_run(MASKING)?;
+    let l3 = L3_RUNS.load(Ordering::Relaxed);
+    check!(l3 >= NEST_ROUNDS, "{} level-3 runs", l3);
+    // Raised inside every level-3 handler, each ran once, after it, level 3 before level 1.
+    check_eq!(SAME_RUNS.load(Ordering::Relaxed), l3);
+    check_eq!(L1_RUNS.load(Ordering::Relaxed), l3);
+    check_eq!(ORDER_ERRORS.load(Ordering::Relaxed), 0);
+    println!(
+        "    {} level-3 handlers: the same-level and level-1 requests raised inside each ran after it, in \
+         level order",
+        NEST_ROUNDS
+    );
+    Ok(())
+}
+
+fn level2_between_level1_and_level3() -> TestResult {
+    if board::config().machine != Some(board::Machine::Kc705) {
+        return Err(Failure::skip("-M sim has no level-2 source (the MX distributor is on -M kc705)"));
+    }
+    nest_run(NEST_L2)?;
+    check_eq!(L1_RUNS.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(L2_RUNS.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(PREEMPTED.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(DEFERRED_RUNS.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(SAME_RUNS.load(Ordering::Relaxed), NEST_ROUNDS);
+    check_eq!(NESTED3.load(Ordering::Relaxed), NEST_ROUNDS);
+    println!(
+        "    {} rounds of level 1 -> level 2 (external, MX) -> level 3 (software): each level-2 handler \
+         preempted a level-1 one, was preempted by level 3, and held off level 1",
+        NEST_ROUNDS
+    );
+    Ok(())
+}
+
+fn exception_in_a_level3_handler() -> TestResult {
+    let crash = crash_of(CRASH_IN_L3)?;
+    println!("{}", crash);
+    check_eq!(crash.reason, Reason::Exception);
+    check_eq!(crash.record.exccause, 0);
+    let trigger = splitcore_trigger_illegal as unsafe extern "C" fn() as usize;
+    check_eq!(crash.record.pc as usize, trigger + 3);
+    check_eq!(crash.record.ps & 0xf, 3); // PS.INTLEVEL at the fault: inside the level-3 handler
+    let bt = crash.backtrace();
+    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 160;
+    check!(
+        bt.len() > 1 && within(bt[1][0], crash_in_handler as fn() as usize),
+        "frame 1 is not in the handler: {:x?}",
+        bt
+    );
+    // The walk goes on through the interrupt into the interrupted thread's frames.
+    check!(
+        bt.iter().any(|f| within(f[0], chain as fn(u32, u32) -> u32 as usize)),
+        "no frame of the interrupted `chain`: {:x?}",
+        bt
+    );
+    println!("    backtrace of {} frames from the level-3 handler into the interrupted thread", bt.len());
+    Ok(())
+}
+
+fn interrupt_api_refuses_what_it_cannot_dispatch() -> TestResult {
+    use interrupt::{InterruptError as E, Kind};
+    fn never() {}
+    // de233_fpu: 12 is level 4, 13 (CCOMPARE2) level 5, 14 the NMI; 22.. do not exist.
+    check_eq!(interrupt::set_handler(12, never), Err(E::LevelTooHigh { cpu_interrupt: 12, level: 4 }));
+    check_eq!(interrupt::set_handler(13, never), Err(E::LevelTooHigh { cpu_interrupt: 13, level: 5 }));
+    check_eq!(interrupt::set_handler(14, never), Err(E::LevelTooHigh { cpu_interrupt: 14, level: 7 }));
+    check_eq!(interrupt::set_handler(22, never), Err(E::NoSuchInterrupt { cpu_interrupt: 22 }));
+    check_eq!(interrupt::set_handler(200, never), Err(E::NoSuchInterrupt { cpu_interrupt: 200 }));
+    check_eq!(interrupt::route(80, SW_L1), Err(E::WrongKind { cpu_interrupt: SW_L1, kind: Kind::Software }));
+    check_eq!(
+        interrupt::route(80, interrupt::TIMER1_INTERRUPT),
+        Err(E::WrongKind { cpu_interrupt: 10, kind: Kind::Timer(1) })
+    );
+    check_eq!(interrupt::route(99, EXT_L2), Err(E::NoSuchSource { source: 99 }));
+    check_eq!(interrupt::raise(EXT_L2), Err(E::WrongKind { cpu_interrupt: EXT_L2, kind: Kind::Level }));
+    check_eq!(interrupt::enable(9), Err(E::NoHandler { cpu_interrupt: 9 }));
+    check_eq!(interrupt::level(interrupt::TIMER1_INTERRUPT), Some(3));
+    check_eq!(interrupt::level(EXT_L2), Some(2));
+    check_eq!(interrupt::kind(21), Some(Kind::Edge));
+    // What each level's vector dispatches (de233_fpu core-isa.h XCHAL_INTLEVELn_MASK).
+    check_eq!(interrupt::splitcore_rt_level_masks, [0, 0x001f_80ff, 0x0000_0100, 0x0020_0e00]);
+    Ok(())
+}
+
 fn version_mismatch_parks_core1() -> TestResult {
     boot(RUN, 2 << 16)?;
     status_of(Status::Incompatible)?;
@@ -667,5 +1128,25 @@ target_test_cases!(
     TestCase::core0(
         "executive on CCOUNT sleeps on CCOMPARE0, no drift, re-arms after missed deadlines",
         tick_driven_executive_sleeps_and_never_drifts
+    ),
+    TestCase::core0(
+        "level-3 timer interrupt preempts a long level-1 handler, registers intact",
+        level3_timer_preempts_a_long_level1_handler
+    ),
+    TestCase::core0(
+        "level-3 handler holds off same-level and level-1 requests",
+        level3_handler_holds_off_levels_up_to_3
+    ),
+    TestCase::core0(
+        "level 2 nests between level 1 and level 3 (MX external interrupt)",
+        level2_between_level1_and_level3
+    ),
+    TestCase::core0(
+        "exception in a level-3 handler -> crash record, backtrace",
+        exception_in_a_level3_handler
+    ),
+    TestCase::core0(
+        "interrupt API: levels 4/5, NMI, unknown numbers and wrong kinds refused",
+        interrupt_api_refuses_what_it_cannot_dispatch
     ),
 );

@@ -1,8 +1,9 @@
-//! Generic twin machinery: virtual time in lockstep between an emulated core 1 and a core-0
-//! thread, a plant integrated in that time, core 1's life cycle (boot, hold, crash capture),
-//! and the register seam through which splitcore-core0's [`Core1`]
-//! handle starts and stops it. Nothing here knows about motors: a project brings its own
-//! [`Physics`] and [`Core1Program`].
+//! splitcore-twin: the generic host-twin machinery — virtual time in lockstep between an
+//! emulated core 1 and a core-0 thread, a plant integrated in that time, core 1's life cycle
+//! (boot, hold, crash capture), and the register seam through which splitcore-core0's [`Core1`]
+//! handle starts and stops it. Nothing here knows about a particular plant: a project brings
+//! its own [`Physics`] and [`Core1Program`] (the motor-position example's twin and the twin
+//! runner that `splitcore new` generates both do).
 //!
 //! # Time
 //!
@@ -14,6 +15,9 @@
 //! once the world got there; core 1 never passes the last grant. So core 0 always acts at an
 //! exact virtual instant while core 1 is paused between two clock reads: a run is
 //! deterministic, thread scheduling changes nothing.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -707,7 +711,7 @@ pub const ENTRY: u32 = 0x4037_8000;
 /// region of `N` bytes (`RegionBuf<{ LAYOUT.size() }>`) — plus the injected-fault latch.
 ///
 /// ```
-/// use motor_position_twin::machinery::*;
+/// use splitcore_twin::*;
 /// use splitcore_core0::Timing;
 ///
 /// struct Blink;
