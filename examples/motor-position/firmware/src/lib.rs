@@ -109,8 +109,10 @@ fn chip_for_this_boot() -> Chip<'static> {
     // SAFETY: this is the only `Chip` on these blocks: `main` calls this function once per
     // boot of core 1, and the previous boot's drivers died with it (core 0 resets core 1
     // before it starts it again). Core 0 handed MCPWM0, PCNT, APB_SARADC and SYSTIMER over and
-    // does not use them; of the GPIO and IO_MUX blocks the drivers write only the registers
-    // of the claimed pins and the write-1-to-set/clear words. SYSTIMER is only read.
+    // does not use them; of the GPIO and IO_MUX blocks the drivers write only the registers of
+    // the claimed pins and of the signals routed to them, and the write-1-to-set/clear words;
+    // of SYSTIMER only unit 0's snapshot handshake is used, which esp_timer on core 0
+    // tolerates (`splitcore_hal_esp32s3::systimer`), and only for the clock check at boot.
     unsafe { Chip::new(blocks, PsramMode::Octal) }
 }
 
