@@ -85,11 +85,11 @@ struct Rig {
 
 impl Rig {
     fn new() -> Self {
-        // CCOUNT at 240 MHz, 0.1 s before it wraps.
+        // CCOUNT at 240 MHz, 30 ms (600 periods) before it wraps.
         Rig {
             ram: RamBlocks::new(),
             shared: RegionBuf::new_boxed(),
-            clock: VirtualClock::new(240_000_000, u32::MAX - 24_000_000),
+            clock: VirtualClock::new(240_000_000, u32::MAX - 7_200_000),
         }
     }
 
