@@ -79,6 +79,9 @@ enum Cmd {
     },
     /// Run every on-target test program in QEMU, including the runner's self-tests.
     QemuTests,
+    /// Build the core-1 archives (runtime probes, check-bad, the motor-position firmware) and
+    /// run `splitcore check` on them: the CI step of `cargo xtask test`.
+    CheckArchives,
     /// Write (or with --check, verify) reports/machine-code.md.
     AsmReport {
         /// Fail if the committed report differs from a fresh one.
@@ -127,6 +130,7 @@ fn main() -> Result<()> {
             tasks::run_qemu_program(&package, &options)
         }
         Cmd::QemuTests => tasks::qemu_tests(),
+        Cmd::CheckArchives => tasks::check_core1_archive(),
         Cmd::AsmReport { check } => tasks::asm_report(check),
         Cmd::Fuzz { seconds } => tasks::fuzz_ipc(seconds),
         Cmd::DashboardTest => dashboard::test(),

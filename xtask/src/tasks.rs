@@ -434,16 +434,17 @@ pub fn fuzz_ipc(seconds: u32) -> Result<()> {
     Ok(())
 }
 
-/// Runs `splitcore check` on the ESP32-S3 build of `asm-probes` (the runtime, IPC and executive
-/// as a user's core-1 archive would contain them), then the checker's tests on the real
-/// archives, including `check-bad`, which must be rejected with each of its findings named.
+/// Runs `splitcore check` on the ESP32-S3 builds of `asm-probes` (the runtime, IPC and executive
+/// as a user's core-1 archive would contain them) and of the motor-position example's core-1
+/// program, then the checker's tests on the real archives, including `check-bad`, which must be
+/// rejected with each of its findings named.
 pub fn check_core1_archive() -> Result<()> {
-    let build =
+    let probes =
         build_into(TargetSpec::Esp32s3, &["asm-probes", "check-bad"], &root().join(STANDALONE_TARGET_DIR))?;
-    let archive = build.archive("asm-probes")?.display().to_string();
+    let archive = probes.archive("asm-probes")?.display().to_string();
     let annotations = root().join("crates/check/data/asm-probes.annotations").display().to_string();
-    // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler; the
-    // ESP-IDF component defines it in IRAM.
+    // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler
+    // (`core_id() != 1`), so core 1 never calls it (the component defines it in flash).
     cargo(&[
         "run",
         "--quiet",
@@ -454,6 +455,28 @@ pub fn check_core1_archive() -> Result<()> {
         &archive,
         "--allow",
         "splitcore_core0_panic",
+        "--annotations",
+        &annotations,
+    ])?;
+    // The motor-position example's core-1 program, the archive its ESP-IDF app links: built on
+    // its own (its `splitcore-ipc/ffi` must not change the archives above), checked with its
+    // allow-list and annotations (each entry justified in the file).
+    let example =
+        build_into(TargetSpec::Esp32s3, &["motor-position-firmware"], &root().join(STANDALONE_TARGET_DIR))?;
+    let archive = example.archive("motor-position-firmware")?.display().to_string();
+    let data = root().join("crates/check/data");
+    let allow = data.join("motor-position-firmware.allow").display().to_string();
+    let annotations = data.join("motor-position-firmware.annotations").display().to_string();
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "splitcore",
+        "--",
+        "check",
+        &archive,
+        "--allow-file",
+        &allow,
         "--annotations",
         &annotations,
     ])?;
@@ -641,7 +664,7 @@ pub fn test_all() -> Result<()> {
             build_and_report_sizes(TargetSpec::Esp32s3, &[]).map(drop)
         })?;
         step(
-            "splitcore check: the core-1 archive is clean, check-bad is rejected",
+            "splitcore check: the core-1 archives are clean (runtime probes, motor-position firmware), check-bad is rejected",
             &mut timings,
             check_core1_archive,
         )?;

@@ -471,9 +471,21 @@ impl Model {
         id
     }
 
-    /// Looks a symbol up by name: global definitions first, then local ones.
+    /// Looks a symbol up by name: global definitions first, then local ones; then, if `name`
+    /// is no symbol, by demangled name without the hash (as the report prints it and the
+    /// annotations may give it), preferring globals (ties: the smallest mangled name).
     pub fn lookup(&self, name: &str) -> Option<Target> {
-        self.globals.get(name).map(|d| d.target).or_else(|| self.locals.get(name).copied())
+        if let Some(t) = self.globals.get(name).map(|d| d.target).or_else(|| self.locals.get(name).copied()) {
+            return Some(t);
+        }
+        let by_demangled = |names: &mut dyn Iterator<Item = (&String, Target)>| {
+            names
+                .filter(|(n, _)| crate::stack::demangle(n) == name)
+                .min_by(|a, b| a.0.cmp(b.0))
+                .map(|(_, t)| t)
+        };
+        by_demangled(&mut self.globals.iter().map(|(n, d)| (n, d.target)))
+            .or_else(|| by_demangled(&mut self.locals.iter().map(|(n, t)| (n, *t))))
     }
 
     /// All defined global names (for the ELF check).

@@ -207,7 +207,13 @@ pub fn decode(bytes: &[u8], pc: u64) -> Option<Insn> {
                 _ => return None,
             }
         }
-        3 | 4 => insn.writes = 1 << s, // float load/store with update, MAC16 with update
+        // LSCI (FP loads/stores): only the update forms LSIU (r = 8) and SSIU (r = 12) write
+        // the base register; LSI (0) and SSI (4) address `as + imm8 * 4` and write no AR.
+        3 => match r {
+            0 | 4 => {}
+            _ => insn.writes = 1 << s,
+        },
+        4 => insn.writes = 1 << s, // MAC16 with update
         5 => {
             let offset = sext(word >> 6, 18) << 2;
             insn.kind = Kind::Call { inc: n * 4, target: (pc & !3) + offset + 4 };
@@ -289,6 +295,15 @@ mod tests {
         // or a10, a7, a7 writes a10 only; or a10, a1, a1 (address of a local) is no SP write
         assert_eq!(decode(&[0x70, 0xa7, 0x20], 0).unwrap().writes, 1 << 10);
         assert_eq!(decode(&[0x10, 0xa1, 0x20], 0).unwrap().kind, Kind::Plain);
+        // ssi f14, a1, 96 / lsi f8, a1, 8 (spill/reload of an FP register in the frame): no AR
+        // written, no stack adjustment; ssiu f14, a1, 96 / lsiu f8, a1, 8 update a1.
+        assert_eq!(
+            decode(&[0xe3, 0x41, 0x18], 0).unwrap(),
+            Insn { len: 3, kind: Kind::Plain, writes: 0, mem: None }
+        );
+        assert_eq!(decode(&[0x83, 0x01, 0x02], 0).unwrap().writes, 0);
+        assert_eq!(decode(&[0xe3, 0xc1, 0x18], 0).unwrap().kind, Kind::StackWrite);
+        assert_eq!(decode(&[0x83, 0x81, 0x02], 0).unwrap().kind, Kind::StackWrite);
         // rsr a2, prid / wsr a2, ps
         assert_eq!(decode(&[0x20, 0xeb, 0x03], 0).unwrap().writes, 1 << 2);
         assert_eq!(decode(&[0x20, 0xe6, 0x13], 0).unwrap().writes, 0);

@@ -340,3 +340,28 @@ fn linked_elf_must_be_an_executable() {
     assert_eq!(err.file, "firmware.elf");
     assert!(!err.message.is_empty());
 }
+
+#[test]
+fn indirect_call_target_may_be_named_demangled() {
+    // A Rust function as the report prints it: `demo::handler` (hash dropped).
+    let handler = "_ZN4demo7handler17h0123456789abcdefE";
+    let members = vec![(
+        "app.o",
+        xtensa_object(
+            &[
+                func(ENTRY, 32, vec![Op::Call8("dispatch")]),
+                func("dispatch", 48, vec![Op::CallX8Unknown]),
+                func(handler, 96, vec![]),
+            ],
+            &[],
+        ),
+    )];
+    let mut c = cfg();
+    c.annotations = Annotations::parse("indirect dispatch -> demo::handler\n").unwrap();
+    let r = run(&members, &c).unwrap();
+    assert_eq!(r.exit_code(), 0, "{:?}", r.violations);
+    assert_eq!(r.stack.main[0].bytes, Some(32 + 48 + 96));
+    // A name that matches nothing stays an error.
+    c.annotations = Annotations::parse("indirect dispatch -> demo::other\n").unwrap();
+    assert_eq!(run(&members, &c).unwrap().exit_code(), 1);
+}

@@ -207,3 +207,42 @@ fn deliberately_bad_example_is_rejected_with_each_finding() {
         report.violations
     );
 }
+
+/// `examples/motor-position/firmware`, the archive the example's ESP-IDF app links: the f32
+/// control code (built with `+fp`: FP spills `ssi fN, a1, off` are no stack adjustments), the
+/// app's region symbol, the runtime's CCOMPARE0 handler behind the interrupt table.
+#[test]
+fn motor_position_firmware_is_clean_with_its_allow_list_and_annotations() {
+    let Some(path) = built_archive("motor_position_firmware") else { return };
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+
+    // Without the allow-list: exactly the two outside symbols, each with its chain.
+    let mut config = Config::new(&path);
+    config.annotations = Annotations::parse(
+        &std::fs::read_to_string(data.join("motor-position-firmware.annotations")).unwrap(),
+    )
+    .unwrap();
+    let report = check(&config).unwrap();
+    let mut flash: Vec<&str> = report.flash.iter().map(|f| f.symbol.as_str()).collect();
+    flash.sort_unstable();
+    assert_eq!(flash, ["motor_position_region", "splitcore_core0_panic"], "{:#?}", report.flash);
+    let region = report.flash.iter().find(|f| f.symbol == "motor_position_region").unwrap();
+    assert!(region.chain.iter().any(|f| f == "splitcore_user_main"), "{:?}", region.chain);
+    // The stack is bounded all the same: no FP instruction taken for a stack write.
+    assert!(report.stack.unbounded.is_empty(), "{:#?}", report.stack.unbounded);
+
+    // With it: clean, the program reachable, the timer handler counted in the level-1
+    // interrupt path.
+    config.add_allow_file(&data.join("motor-position-firmware.allow")).unwrap();
+    let report = check(&config).unwrap();
+    println!("{}", render(&report, false));
+    assert_eq!(report.exit_code(), 0, "{:#?}", report.violations);
+    let main = &report.stack.main[0];
+    assert_eq!(main.root, "splitcore_core1_entry");
+    assert!(main.path.iter().any(|(f, _)| f == "splitcore_user_main"), "{:?}", main.path);
+    let irq = report.stack.nested.iter().find(|b| b.root == "_splitcore_level1_interrupt").unwrap();
+    assert!(irq.path.iter().any(|(f, _)| f == "splitcore_rt::timer::on_timer0"), "{:?}", irq.path);
+    let total = report.stack.total.expect("bounded");
+    assert!(total < 16384, "{total}");
+    assert!(report.footprint.by_crate.iter().any(|c| c.name == "motor_position_control"));
+}
