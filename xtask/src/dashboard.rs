@@ -143,7 +143,9 @@ fn wait_for(child: &mut Child, limit: Duration) -> Result<Option<ExitStatus>> {
 fn browser_scenario(scenario: Scenario) -> Result<()> {
     let name = scenario.name();
     println!("\ndashboard: browser test, scenario `{name}`, against the twin");
-    let twin_bin = root().join("target/debug/motor-position-twin");
+    let twin_bin = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), std::path::PathBuf::from)
+        .join("debug/motor-position-twin");
     let log_path = out_dir().join(format!("twin-{name}.log"));
     let mut log = File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--seconds", "600"];
@@ -194,6 +196,11 @@ fn browser_scenario(scenario: Scenario) -> Result<()> {
     let pid = twin.0.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let twin_status = wait_for(&mut twin.0, Duration::from_secs(20))?;
+    if twin_status.is_none() {
+        // It ignored SIGTERM: end it, or the reader would wait on its stdout forever.
+        let _ = twin.0.kill();
+        let _ = twin.0.wait();
+    }
     let _ = reader.join();
     let rest: Vec<String> = rx.try_iter().collect();
     for line in &rest {

@@ -13,7 +13,10 @@ const PACKAGES: &[(&str, &str)] = &[
     ("binutils-xtensa-lx106", "GNU ld for linking the QEMU test programs"),
     ("qemu-system-misc", "qemu-system-xtensa, the emulated Xtensa cores"),
     ("chromium", "the headless browser of the dashboard's browser test (driven by playwright-core)"),
-    ("fonts-dejavu-core", "text in the browser test's screenshots (chromium is installed without recommends)"),
+    (
+        "fonts-dejavu-core",
+        "text in the browser test's screenshots (chromium is installed without recommends)",
+    ),
 ];
 
 /// Commands the project needs, with the Debian package that provides each; installed only when

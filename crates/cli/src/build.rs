@@ -13,8 +13,8 @@ use splitcore_check::Config;
 /// Name of the annotation file `splitcore build` reads from the crate's directory.
 pub const ANNOTATIONS_FILE: &str = "splitcore-check.annotations";
 
-/// Referenced only on the core-0 branch of splitcore-rt's panic handler; the ESP-IDF component
-/// defines it in IRAM.
+/// Referenced only on the core-0 branch of splitcore-rt's panic handler (the ESP-IDF component
+/// defines it, in flash: core 1 never reaches it).
 const RUNTIME_ALLOWED: &str = "splitcore_core0_panic";
 
 #[derive(clap::Args)]
@@ -35,9 +35,10 @@ pub struct BuildArgs {
     /// Symbol outside the archive that the IDF build places in IRAM (repeatable).
     #[arg(long = "allow", value_name = "SYM")]
     allow: Vec<String>,
-    /// Core-1 stack size in bytes (SPLITCORE_STACK_SIZE).
-    #[arg(long, value_name = "BYTES", default_value = "16384", value_parser = crate::bytes)]
-    stack_size: u64,
+    /// Core-1 stack size in bytes: built into the runtime (as SPLITCORE_STACK_SIZE) and checked
+    /// against. Default: $SPLITCORE_STACK_SIZE, else 16384.
+    #[arg(long, value_name = "BYTES", value_parser = crate::bytes)]
+    stack_size: Option<u64>,
     /// Print the check's report as JSON on stdout (the build's own lines go to stderr).
     #[arg(long)]
     json: bool,
@@ -93,6 +94,28 @@ pub fn run(args: BuildArgs) -> ExitCode {
             println!("{text}");
         }
     };
+    // The runtime takes its stack size from SPLITCORE_STACK_SIZE at build time: build with the
+    // size that is checked, and refuse a contradiction rather than check a stack never built.
+    let from_env = std::env::var("SPLITCORE_STACK_SIZE").ok();
+    let stack_size = match (args.stack_size, from_env.as_deref().map(crate::bytes)) {
+        (Some(flag), Some(Ok(env))) if flag != env => {
+            eprintln!(
+                "splitcore build: --stack-size {flag} contradicts SPLITCORE_STACK_SIZE={env} in the environment"
+            );
+            return ExitCode::from(2);
+        }
+        (_, Some(Err(e))) => {
+            eprintln!("splitcore build: SPLITCORE_STACK_SIZE: {e}");
+            return ExitCode::from(2);
+        }
+        (Some(flag), _) => flag,
+        (None, Some(Ok(env))) => env,
+        (None, None) => 16384,
+    };
+    if stack_size < 2048 || stack_size % 16 != 0 || stack_size > 256 * 1024 {
+        eprintln!("splitcore build: stack size {stack_size}: must be a multiple of 16 between 2048 and 262144 bytes");
+        return ExitCode::from(2);
+    }
     let built = (|| -> Result<PathBuf> {
         let target = TargetSpec::Esp32s3;
         let targets_dir = target.write_json(&target_dir.join("splitcore-targets"))?;
@@ -103,7 +126,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
             target,
             targets_dir,
             target_dir: target_dir.clone(),
-            env: Vec::new(),
+            env: vec![("SPLITCORE_STACK_SIZE".to_owned(), stack_size.to_string())],
             quiet: false,
         }
         .run(&toolchain)?;
@@ -131,7 +154,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     let mut config = Config::new(&archive);
     config.allow = args.allow;
     config.allow.push(RUNTIME_ALLOWED.to_owned());
-    config.stack_size = Some(args.stack_size);
+    config.stack_size = Some(stack_size);
     let annotations =
         args.annotations.or_else(|| Some(crate_dir.join(ANNOTATIONS_FILE)).filter(|p| p.is_file()));
     if let Some(file) = &annotations {

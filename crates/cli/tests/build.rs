@@ -54,3 +54,27 @@ fn a_bad_stack_size_is_refused_by_the_parser() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`lots` is not a byte count"));
 }
+
+#[test]
+fn a_stack_size_contradicting_the_environment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_splitcore"))
+        .args(["build", "--stack-size", "32768", "--manifest-path"])
+        .arg(dir.path())
+        .env("SPLITCORE_STACK_SIZE", "16384")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--stack-size 32768 contradicts SPLITCORE_STACK_SIZE=16384"), "{err}");
+    // A size the runtime cannot take is refused before anything is built.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_splitcore"))
+        .args(["build", "--stack-size", "1000", "--manifest-path"])
+        .arg(dir.path())
+        .env_remove("SPLITCORE_STACK_SIZE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("multiple of 16 between 2048"));
+}

@@ -202,6 +202,23 @@ pub enum TwinEvent {
     Finished(RunSummary),
 }
 
+impl TwinEvent {
+    /// The virtual time the event carries (`None` for telemetry, which has core 1's own clock,
+    /// and for the end of the run).
+    pub fn time_us(&self) -> Option<u64> {
+        match self {
+            TwinEvent::LoopStats { time_us, .. }
+            | TwinEvent::Log { time_us, .. }
+            | TwinEvent::CrashReport { time_us, .. }
+            | TwinEvent::Supervision { time_us, .. }
+            | TwinEvent::Error { time_us, .. }
+            | TwinEvent::Status { time_us, .. }
+            | TwinEvent::Progress { time_us, .. } => Some(*time_us),
+            TwinEvent::Telemetry(_) | TwinEvent::Finished(_) => None,
+        }
+    }
+}
+
 /// Core 1's state and health, read by core 0 from the control block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Core1Status {

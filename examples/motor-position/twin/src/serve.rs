@@ -225,7 +225,10 @@ impl LiveTwin {
         let LiveTwin { dashboard, handle, speed, faults } = self;
         let commands = dashboard.commands();
         let mut batch: Vec<TelemetrySample> = Vec::new();
-        let mut armed: Option<Vec<(Instant, Fault)>> = None;
+        // Faults fire in virtual time (the twin may lag the wall clock on a loaded machine),
+        // counted from the moment the first page connected.
+        let mut armed: Option<Vec<(u64, Fault)>> = None;
+        let mut virtual_us = 0u64;
         let mut stopping = false;
         let mut summary = None;
         while summary.is_none() {
@@ -245,6 +248,7 @@ impl LiveTwin {
                         }
                     };
                 on_event(&event);
+                virtual_us = virtual_us.max(event.time_us().unwrap_or(0));
                 if let TwinEvent::Finished(s) = event {
                     summary = Some(s);
                     break;
@@ -264,17 +268,19 @@ impl LiveTwin {
                 }));
             }
             if armed.is_none() && dashboard.counters().clients > 0 {
-                let now = Instant::now();
-                let wall = |ms: u64| Duration::from_secs_f64(ms as f64 / 1000.0 / speed);
-                armed = Some(faults.iter().map(|&(fault, ms)| (now + wall(ms), fault)).collect());
+                armed = Some(
+                    faults
+                        .iter()
+                        .map(|&(fault, ms)| (virtual_us.saturating_add(ms.saturating_mul(1000)), fault))
+                        .collect(),
+                );
             }
             if let Some(pending) = armed.as_mut() {
-                let now = Instant::now();
-                pending.retain(|&(at, fault)| {
-                    if at <= now {
+                pending.retain(|&(at_us, fault)| {
+                    if at_us <= virtual_us {
                         handle.send(Command::Act(Action::Fault(fault)));
                     }
-                    at > now
+                    at_us > virtual_us
                 });
             }
         }
