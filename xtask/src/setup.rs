@@ -122,7 +122,18 @@ fn check_versions() -> Result<()> {
         let output =
             Command::new(program).arg("--version").output().with_context(|| format!("running {program}"))?;
         let text = String::from_utf8_lossy(&output.stdout);
-        println!("setup: {program}: {}", text.lines().next().unwrap_or("unknown version").trim());
+        let version = text.lines().next().unwrap_or("unknown version").trim().to_owned();
+        println!("setup: {program}: {version}");
+        if program == "node" {
+            // The locked playwright-core declares `engines: node >= 20`.
+            let major = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse::<u32>().ok());
+            if major.is_none_or(|m| m < 20) {
+                bail!(
+                    "node {version}: the browser test's playwright-core needs Node.js 20 or newer \
+                     (Debian 12's nodejs is 18; install Node.js 20, e.g. from NodeSource)"
+                );
+            }
+        }
     }
     Ok(())
 }
