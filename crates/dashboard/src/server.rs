@@ -227,8 +227,7 @@ impl Dashboard {
     /// ```
     pub fn publish_stats(&self, stats: &TaskStats) {
         let message = Message::binary(wire::encode_stats(stats));
-        lock(&self.shared.snapshot).stats = Some(message.clone());
-        self.shared.broadcast(&message);
+        self.shared.record_and_broadcast(&message, |snapshot, m| snapshot.stats = Some(m));
     }
 
     /// Sends core 1's status to every page (and to pages that connect later).
@@ -248,8 +247,7 @@ impl Dashboard {
     /// ```
     pub fn publish_status(&self, status: &Status) {
         let message = Message::text(ServerText::Status(status.clone()).to_json());
-        lock(&self.shared.snapshot).status = Some(message.clone());
-        self.shared.broadcast(&message);
+        self.shared.record_and_broadcast(&message, |snapshot, m| snapshot.status = Some(m));
     }
 
     /// Sends one log line to every page (the last [`Config::log_history`] lines are kept for
@@ -274,8 +272,7 @@ impl Dashboard {
     /// ```
     pub fn publish_crash(&self, report: &str) {
         let message = Message::text(ServerText::Crash { report: report.to_string() }.to_json());
-        lock(&self.shared.snapshot).crash = Some(message.clone());
-        self.shared.broadcast(&message);
+        self.shared.record_and_broadcast(&message, |snapshot, m| snapshot.crash = Some(m));
     }
 
     /// Commands from the pages, in arrival order. Every call returns a handle to the same
@@ -346,6 +343,17 @@ impl Shared {
         }
     }
 
+    /// Records `message` in the snapshot for later pages and sends it to the current ones,
+    /// atomically with respect to a page registering (same lock order: clients, then
+    /// snapshot), so a page gets it exactly once: in its snapshot or live.
+    fn record_and_broadcast(&self, message: &Message, record: impl FnOnce(&mut Snapshot, Message)) {
+        let clients = lock(&self.clients);
+        record(&mut lock(&self.snapshot), message.clone());
+        for client in clients.iter() {
+            self.push(client, message.clone());
+        }
+    }
+
     fn push(&self, client: &Client, message: Message) {
         let mut queue = lock(&client.queue);
         if queue.len() >= self.config.queue_capacity {
@@ -360,14 +368,13 @@ impl Shared {
 
     fn log(&self, line: &str) {
         let message = Message::text(ServerText::Log { line: line.to_string() }.to_json());
-        {
-            let mut snapshot = lock(&self.snapshot);
-            if snapshot.logs.len() >= self.config.log_history {
+        let history = self.config.log_history;
+        self.record_and_broadcast(&message, |snapshot, m| {
+            if snapshot.logs.len() >= history {
                 snapshot.logs.pop_front();
             }
-            snapshot.logs.push_back(message.clone());
-        }
-        self.broadcast(&message);
+            snapshot.logs.push_back(m);
+        });
     }
 
     /// A message from a page that could not be used: answered, counted and logged.
@@ -390,8 +397,7 @@ impl Shared {
             Ok(()) => {
                 self.accepted.fetch_add(1, Ordering::Relaxed);
                 let echo = Message::text(ServerText::Command { command: command.into() }.to_json());
-                lock(&self.snapshot).command = Some(echo.clone());
-                self.broadcast(&echo);
+                self.record_and_broadcast(&echo, |snapshot, m| snapshot.command = Some(m));
             }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.reject(client, &CommandError::QueueFull)
