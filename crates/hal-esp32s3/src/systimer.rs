@@ -63,8 +63,9 @@ pub const TICKS_PER_SECOND: u32 = 16_000_000;
 /// Polls of `VALUE_VALID` before giving up on one snapshot (the sync takes a few 16 MHz
 /// cycles; each poll is an APB read).
 pub const MAX_VALID_POLLS: u32 = 1000;
-/// An alarm is never set closer than this to the current count (1 µs): a target the counter
-/// has already passed would not fire.
+/// An alarm is never set closer than this to the current count (1 µs), so the target is in the
+/// future when it is loaded. (With the S3's alarm-miss compensation, which ESP-IDF enables, a
+/// target already passed fires at once; this driver does not rely on either behaviour.)
 pub const ALARM_MIN_LEAD: u64 = 16;
 /// Mask of the 52-bit counter.
 pub const COUNTER_MASK: u64 = (1 << 52) - 1;

@@ -89,7 +89,7 @@ pub fn controller<'c, 'g>(
         chip.quadrature(ENCODER_UNIT, pins.encoder_a, pins.encoder_b, ENCODER).map_err(driver("encoder"))?;
     let adc = chip.adc1(pins.current_sense, ADC).map_err(driver("current_sense"))?;
     let fault_n = chip.input(pins.fault_n, Pull::Up).map_err(driver("fault_n"))?;
-    let bridge = SignMagnitudeBridge { pwm, direction, enable };
+    let bridge = SignMagnitudeBridge::new(pwm, direction, enable);
     Controller::new(config, encoder, GuardedAdc::new(adc, fault_n, guard), bridge)
         .map_err(WiringError::Config)
 }

@@ -338,11 +338,11 @@ fn a_failed_peripheral_write_keeps_the_bridge_off_for_good() {
     let fail = Cell::new(false);
     let guard = FaultGuard::new();
     let cal = LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 };
-    let bridge = SignMagnitudeBridge {
-        pwm: FlakyPwm { pwm: sim.pwm(0, 2000), fail: &fail },
-        direction: sim.output_pin(3),
-        enable: sim.output_pin(enable),
-    };
+    let bridge = SignMagnitudeBridge::new(
+        FlakyPwm { pwm: sim.pwm(0, 2000), fail: &fail },
+        sim.output_pin(3),
+        sim.output_pin(enable),
+    );
     let sense = GuardedAdc::new(sim.adc(adc, cal), sim.input_pin(fault_n), &guard);
     let controller = Controller::new(ControllerConfig::EXAMPLE, sim.encoder(0), sense, bridge).unwrap();
 

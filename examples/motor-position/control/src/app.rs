@@ -102,7 +102,7 @@ pub struct AppCounters {
 /// let sim = SimState::new();
 /// sim.set_adc_raw(0, 2048); // 1.65 V: zero current
 /// let cal = LinearAdcCalibration { max_raw: 4095, full_scale_mv: 3300, offset_mv: 0 };
-/// let bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 1000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
+/// let bridge = SignMagnitudeBridge::new(sim.pwm(0, 1000), sim.output_pin(1), sim.output_pin(2));
 /// let ctl = Controller::new(ControllerConfig::EXAMPLE, sim.encoder(0), sim.adc(0, cal), bridge).unwrap();
 ///
 /// let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();

@@ -209,9 +209,13 @@ impl ControllerConfig {
 /// use motor_position_control::SignMagnitudeBridge;
 /// use splitcore_hal::sim::SimState;
 /// let sim = SimState::new();
-/// let mut bridge = SignMagnitudeBridge { pwm: sim.pwm(0, 1000), direction: sim.output_pin(1), enable: sim.output_pin(2) };
-/// assert!(bridge.drive(-0.25));
+/// let mut bridge = SignMagnitudeBridge::new(sim.pwm(0, 1000), sim.output_pin(1), sim.output_pin(2));
+/// assert!(bridge.drive(-0.25)); // first drive: direction set, still coasting
+/// assert_eq!((sim.duty(0), sim.output(1), sim.output(2)), (0, true, false));
+/// assert!(bridge.drive(-0.25)); // next period: duty applied, enabled
 /// assert_eq!((sim.duty(0), sim.output(1), sim.output(2)), (250, true, true));
+/// assert!(bridge.drive(0.5)); // reversal: one coasting period first
+/// assert_eq!((sim.duty(0), sim.output(1), sim.output(2)), (0, false, false));
 /// assert!(bridge.off());
 /// assert_eq!((sim.duty(0), sim.output(2)), (0, false));
 /// ```
@@ -223,22 +227,50 @@ pub struct SignMagnitudeBridge<P, D, N> {
     pub direction: D,
     /// The enable pin.
     pub enable: N,
+    /// The direction last set (`None`: not yet, or the bridge was switched off).
+    reverse: Option<bool>,
 }
 
 impl<P: PwmDuty, D: OutputPin, N: OutputPin> SignMagnitudeBridge<P, D, N> {
-    /// Drives `duty` (−1..1); returns false if a peripheral reported an error.
+    /// A bridge on these pins; it is driven only after the first [`drive`](Self::drive).
+    pub fn new(pwm: P, direction: D, enable: N) -> Self {
+        SignMagnitudeBridge { pwm, direction, enable, reverse: None }
+    }
+
+    /// Drives `duty` (−1..1); returns false if a peripheral reported an error (the bridge is
+    /// then switched off).
+    ///
+    /// The direction pin switches at once but a PWM compare value only loads at the next
+    /// period boundary, so a change of direction (and the first drive) first spends one call
+    /// coasting — enable low, duty zero, direction set — and applies the duty on the next call
+    /// (one control period later, at least one PWM period at the example's rates): the old
+    /// magnitude never drives the new direction. A failed duty write never enables the bridge.
     #[inline]
     pub fn drive(&mut self, duty: f32) -> bool {
         let reverse = duty < 0.0;
-        let a = if reverse { self.direction.set_high().is_ok() } else { self.direction.set_low().is_ok() };
-        let b = self.pwm.set_duty_fraction(duty.abs()).is_ok();
-        let c = self.enable.set_high().is_ok();
-        a && b && c
+        if self.reverse != Some(reverse) {
+            let a = self.enable.set_low().is_ok();
+            let b = self.pwm.set_duty_cycle_fully_off().is_ok();
+            let c =
+                if reverse { self.direction.set_high().is_ok() } else { self.direction.set_low().is_ok() };
+            self.reverse = (a && b && c).then_some(reverse);
+            return a && b && c;
+        }
+        if self.pwm.set_duty_fraction(duty.abs()).is_err() {
+            self.off();
+            return false;
+        }
+        if self.enable.set_high().is_err() {
+            self.off();
+            return false;
+        }
+        true
     }
 
     /// Switches the bridge off (enable low first, then zero duty).
     #[inline]
     pub fn off(&mut self) -> bool {
+        self.reverse = None;
         let a = self.enable.set_low().is_ok();
         let b = self.pwm.set_duty_cycle_fully_off().is_ok();
         a && b

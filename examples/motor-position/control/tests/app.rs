@@ -14,11 +14,7 @@ type SimApp<'a> = App<'a, SimEncoder<'a>, SimAdc<'a>, SimPwm<'a>, SimOutputPin<'
 
 fn app<'a>(sim: &'a SimState, region: &Region<'a>) -> SimApp<'a> {
     sim.set_adc_raw(0, 2048);
-    let bridge = SignMagnitudeBridge {
-        pwm: sim.pwm(0, 4000),
-        direction: sim.output_pin(1),
-        enable: sim.output_pin(2),
-    };
+    let bridge = SignMagnitudeBridge::new(sim.pwm(0, 4000), sim.output_pin(1), sim.output_pin(2));
     let ctl = Controller::new(ControllerConfig::EXAMPLE, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap();
     App::new(ctl, Ports::claim(region).unwrap())
 }
@@ -75,6 +71,8 @@ fn commands_are_checked_and_notices_explain_them() {
     app.step(50);
     let notice = app.take_notice().unwrap();
     assert_eq!(notice.to_string(), "setpoint #1: position 1.000 rad, speed limit 20.0 rad/s");
+    assert!(!sim.output(2), "the first driven period only sets the direction");
+    app.step(75);
     assert!(sim.output(2), "bridge enabled");
 
     tx.write(&Setpoint::position(2, f32::INFINITY, 20.0));
@@ -108,7 +106,8 @@ fn an_adc_fault_is_reported_and_a_new_command_clears_it() {
         app.step(p * 50);
         assert!(!sim.output(2), "bridge off while the offset is measured");
     }
-    app.step(0); // the last measurement, then the first driven period
+    app.step(0); // the last measurement, then the first driven period (direction set)
+    app.step(25);
     assert!(sim.output(2));
     let _ = app.take_notice();
     sim.set_adc_fault(0, true);
@@ -120,6 +119,7 @@ fn an_adc_fault_is_reported_and_a_new_command_clears_it() {
     assert_ne!(app.last_output().flags & TelemetrySample::FLAG_ADC_FAULT, 0);
     tx.write(&Setpoint::position(2, 1.0, 20.0));
     app.step(150);
+    app.step(200); // one coasting period sets the direction again
     assert!(sim.output(2), "a new command re-arms the bridge");
 }
 

@@ -53,11 +53,7 @@ impl Rig {
 }
 
 fn controller(sim: &SimState, config: ControllerConfig) -> Ctl<'_> {
-    let bridge = SignMagnitudeBridge {
-        pwm: sim.pwm(0, 4000),
-        direction: sim.output_pin(1),
-        enable: sim.output_pin(2),
-    };
+    let bridge = SignMagnitudeBridge::new(sim.pwm(0, 4000), sim.output_pin(1), sim.output_pin(2));
     Controller::new(config, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap()
 }
 
@@ -153,11 +149,7 @@ fn bad_setpoints_and_configs_are_refused_with_reasons() {
     assert_eq!(c.check_setpoint(&Setpoint::position(1, 5000.0, 1.0)), Err(SetpointError::Position(5000.0)));
     assert_eq!(c.check_setpoint(&Setpoint::position(1, 1.0, -1.0)), Err(SetpointError::VelocityLimit(-1.0)));
     let sim = SimState::new();
-    let bridge = SignMagnitudeBridge {
-        pwm: sim.pwm(0, 4000),
-        direction: sim.output_pin(1),
-        enable: sim.output_pin(2),
-    };
+    let bridge = SignMagnitudeBridge::new(sim.pwm(0, 4000), sim.output_pin(1), sim.output_pin(2));
     let bad = ControllerConfig { observer_ki: f32::INFINITY, ..c };
     let err = Controller::new(bad, sim.encoder(0), sim.adc(0, CAL), bridge).unwrap_err();
     assert_eq!(err.field, "observer_ki");

@@ -113,6 +113,12 @@ fn chip_for_this_boot() -> Chip<'static> {
     // the claimed pins and of the signals routed to them, and the write-1-to-set/clear words;
     // of SYSTIMER only unit 0's snapshot handshake is used, which esp_timer on core 0
     // tolerates (`splitcore_hal_esp32s3::systimer`), and only for the clock check at boot.
+    // SENS is shared: the ADC1 driver read-modify-writes SAR_PERI_CLK_GATE_CONF,
+    // SAR_POWER_XPD_SAR, SAR_MEAS1_MUX and SAR_ATTEN1, which ESP-IDF's `sar_periph_ctrl` also
+    // writes (under its own lock, e.g. for Wi-Fi power detection). A lost update there makes a
+    // conversion time out, and the fault guard then keeps the bridge off: safe, but the loop
+    // stops. The IDF app must hold the SAR power (`sar_periph_ctrl_adc_oneshot_power_acquire`)
+    // before it starts core 1 (examples/motor-position/idf/README.md).
     unsafe { Chip::new(blocks, PsramMode::Octal) }
 }
 

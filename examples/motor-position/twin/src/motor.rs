@@ -179,11 +179,11 @@ impl Core1Program for MotorProgram {
             Ok(ports) => ports,
             Err(e) => return idle_after_error(env, &format!("channels unusable, bridge stays off: {e}")),
         };
-        let bridge = SignMagnitudeBridge {
-            pwm: io.pwm(PWM, PWM_MAX_DUTY),
-            direction: io.output_pin(PIN_DIRECTION),
-            enable: io.output_pin(PIN_ENABLE),
-        };
+        let bridge = SignMagnitudeBridge::new(
+            io.pwm(PWM, PWM_MAX_DUTY),
+            io.output_pin(PIN_DIRECTION),
+            io.output_pin(PIN_ENABLE),
+        );
         let controller =
             match Controller::new(self.config, io.encoder(ENCODER), io.adc(ADC_CURRENT, ADC_CAL), bridge) {
                 Ok(c) => c,
