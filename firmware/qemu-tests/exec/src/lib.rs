@@ -58,7 +58,9 @@ fn release_times_are_exact_in_guest_cycles() -> TestResult {
         check_eq!(t.wrapping_sub(times[0]), k as u32 * 40_000);
     }
     check_eq!((stats.releases, stats.missed_releases, stats.rearms), (RELEASES as u32, 0, 0));
-    check!(lateness_max.get() < 40_000, "a release {} cycles late", lateness_max.get());
+    // Measured in guest cycles: the polling driver released every task within 1 % of a
+    // period of its deadline (CCOUNT read when the release happened minus the ideal time).
+    check!(lateness_max.get() < 400, "a release {} cycles late", lateness_max.get());
     check_eq!(slow.get(), (RELEASES as u32 - 1) / 4 + 1);
     println!(
         "    {} releases at exact 40000-cycle steps, worst lateness {} cycles, exec max {} cycles",
