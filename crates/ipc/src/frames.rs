@@ -286,8 +286,24 @@ impl<'a> FrameConsumer<'a> {
         Ok(Some(n))
     }
 
+    /// [`read_frame`](Self::read_frame); after an error the consumer forgets the producer's
+    /// index it cached and any wrap marker it skipped, so once the peer's values are valid
+    /// again (a transient corruption, a producer that re-wrote its index) the next read
+    /// re-reads them and goes on from the last frame released: nothing released is lost,
+    /// nothing unreleased is skipped.
     #[inline]
     pub(crate) fn read_raw(&mut self) -> Result<Option<RawRead>, Error> {
+        let released = self.c.local;
+        let result = self.read_frame();
+        if result.is_err() {
+            self.c.local = released;
+            self.c.cache = released;
+        }
+        result
+    }
+
+    #[inline(always)]
+    fn read_frame(&mut self) -> Result<Option<RawRead>, Error> {
         let max = self.c.cap / 2 - 4;
         let channel = self.c.channel;
         let corrupt =

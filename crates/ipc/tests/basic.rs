@@ -562,3 +562,33 @@ fn c_abi_roundtrip() {
         drop(mem);
     }
 }
+
+/// A corrupt producer index (in range, so it is believed) or header is an error, and once the
+/// shared values are right again the consumer carries on from the last frame it released.
+#[test]
+fn frame_consumer_recovers_after_a_transient_corruption() {
+    let buf = fresh();
+    let region = Region::init(&*buf, &LAYOUT).unwrap();
+    let mut ftx = region.frame_producer(LOG).unwrap();
+    let mut frx = region.frame_consumer(LOG).unwrap();
+    ftx.send(b"first").unwrap();
+    ftx.send(b"second").unwrap();
+    let mut out = [0u8; 64];
+    assert_eq!(frx.recv(&mut out).unwrap(), Some(5));
+    let log = LAYOUT.channels()[1];
+    let head = word(&buf, log.offset);
+    // SAFETY: test-only access to an aligned word inside the live buffer; no other thread runs.
+    let good_head = unsafe { head.read() };
+    assert_eq!(frx.recv(&mut out).unwrap(), Some(6));
+    // SAFETY: as above. A head 2 bytes further: in range, so the consumer caches it, but no
+    // record header fits in 2 bytes.
+    unsafe { head.write(good_head + 2) };
+    assert!(matches!(frx.read().err(), Some(Error::PeerCorrupt { field: Field::Head, .. })));
+    assert!(frx.read().is_err(), "still corrupt: still an error");
+    // SAFETY: as above; the producer's real index is back.
+    unsafe { head.write(good_head) };
+    assert!(frx.read().unwrap().is_none(), "nothing new: the cached bad index was dropped");
+    ftx.send(b"third").unwrap();
+    assert_eq!(frx.recv(&mut out).unwrap(), Some(5));
+    assert_eq!(&out[..5], b"third");
+}
