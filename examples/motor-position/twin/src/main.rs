@@ -260,7 +260,13 @@ fn serve(options: &ServeOptions, quiet: bool) -> ExitCode {
     }
     println!("dashboard: {} (Ctrl-C stops)", live.url());
     let started = Instant::now();
-    let summary = live.run(&stop, |event| echo(event, quiet, ""));
+    let summary = match live.run(&stop, |event| echo(event, quiet, "")) {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
     println!(
         "stopped after {:.1} s virtual ({:.1} s wall): {} boot(s), {} restart(s), {} crash report(s), {} samples, {} lost",
         summary.end_us as f64 / 1e6,

@@ -12,7 +12,7 @@
 //! let options = ServeOptions { addr: "127.0.0.1:0".into(), seconds: Some(0.3), ..ServeOptions::default() };
 //! let live = LiveTwin::start(&options)?;
 //! println!("dashboard: {}", live.url());
-//! let summary = live.run(&AtomicBool::new(false), |_event| {}); // returns after 0.3 s
+//! let summary = live.run(&AtomicBool::new(false), |_event| {})?; // returns after 0.3 s
 //! assert_eq!(summary.boots, 1);
 //! assert!(summary.telemetry_received >= 280, "{summary:?}");
 //! # Ok::<(), motor_position_twin::serve::ServeError>(())
@@ -129,6 +129,8 @@ pub enum ServeError {
     },
     /// The twin did not start.
     Twin(TwinError),
+    /// The twin's threads ended without finishing the run (one of them panicked).
+    TwinDied,
 }
 
 impl fmt::Display for ServeError {
@@ -137,6 +139,9 @@ impl fmt::Display for ServeError {
             ServeError::Options(e) => write!(f, "{e}"),
             ServeError::Bind { addr, error } => write!(f, "cannot serve the dashboard on {addr}: {error}"),
             ServeError::Twin(e) => write!(f, "{e}"),
+            ServeError::TwinDied => {
+                f.write_str("the twin's threads ended without finishing the run (a thread panicked)")
+            }
         }
     }
 }
@@ -217,11 +222,17 @@ impl LiveTwin {
     ///             stop.store(true, std::sync::atomic::Ordering::SeqCst); // e.g. from a Ctrl-C handler
     ///         }
     ///     }
-    /// });
+    /// })?;
     /// assert!(summary.telemetry_received >= 300);
     /// # Ok::<(), motor_position_twin::serve::ServeError>(())
     /// ```
-    pub fn run(self, stop: &AtomicBool, mut on_event: impl FnMut(&TwinEvent)) -> RunSummary {
+    /// [`ServeError::TwinDied`] if the twin's threads ended without finishing the run (a
+    /// thread panicked): the caller must not report that as a clean stop.
+    pub fn run(
+        self,
+        stop: &AtomicBool,
+        mut on_event: impl FnMut(&TwinEvent),
+    ) -> Result<RunSummary, ServeError> {
         let LiveTwin { dashboard, handle, speed, faults } = self;
         let commands = dashboard.commands();
         let mut batch: Vec<TelemetrySample> = Vec::new();
@@ -243,8 +254,8 @@ impl LiveTwin {
                         Ok(event) => event,
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => {
-                            summary = Some(RunSummary::default());
-                            break;
+                            handle.join();
+                            return Err(ServeError::TwinDied);
                         }
                     };
                 on_event(&event);
@@ -285,7 +296,7 @@ impl LiveTwin {
             }
         }
         handle.join();
-        summary.unwrap_or_default()
+        summary.ok_or(ServeError::TwinDied)
     }
 }
 

@@ -17,7 +17,7 @@ use tungstenite::{Message, WebSocket};
 struct Served {
     url: String,
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<RunSummary>,
+    thread: std::thread::JoinHandle<Result<RunSummary, motor_position_twin::serve::ServeError>>,
 }
 
 fn serve(options: ServeOptions) -> Served {
@@ -32,7 +32,7 @@ fn serve(options: ServeOptions) -> Served {
 impl Served {
     fn finish(self) -> RunSummary {
         self.stop.store(true, Ordering::SeqCst);
-        self.thread.join().unwrap()
+        self.thread.join().unwrap().expect("the twin finished its run")
     }
 }
 
