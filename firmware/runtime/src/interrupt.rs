@@ -315,17 +315,39 @@ pub fn route(source: u32, cpu_interrupt: u8) -> Result<(), InterruptError> {
     if source > 98 {
         return Err(InterruptError::NoSuchSource { source });
     }
-    let map = (CORE1_INTR_MAP_BASE + 4 * source) as *mut u32;
-    // SAFETY: a documented, always-present peripheral register (ESP32-S3 TRM, interrupt matrix).
-    unsafe { core::ptr::write_volatile(map, cpu_interrupt as u32) };
+    write_map(source, cpu_interrupt as u32);
+    ROUTED[source as usize / 32].fetch_or(1 << (source % 32), Ordering::Relaxed);
     Ok(())
 }
 
+/// The value of a map register after reset (interrupt_core1_reg.h: default 16).
+const MAP_RESET_VALUE: u32 = 16;
+
+/// Sources this runtime routed (bit `s % 32` of word `s / 32`); kept across a restart of
+/// core 1 so the next boot can undo the previous boot's routes.
+static ROUTED: [AtomicU32; 4] = [const { AtomicU32::new(0) }; 4];
+
+fn write_map(source: u32, value: u32) {
+    let map = (CORE1_INTR_MAP_BASE + 4 * source) as *mut u32;
+    // SAFETY: a documented, always-present peripheral register (ESP32-S3 TRM, interrupt
+    // matrix); `source <= 98` is checked by the callers.
+    unsafe { core::ptr::write_volatile(map, value) };
+}
+
 /// Forgets every handler at boot (a restarted core 1 starts with INTENABLE = 0 and must be able
-/// to install its handlers again).
+/// to install its handlers again) and returns the sources the previous boot routed to their
+/// reset state, so a CPU interrupt reused by the new program cannot fire from an old source.
 pub(crate) fn reset() {
     for handler in &HANDLERS {
         handler.store(0, Ordering::Relaxed);
+    }
+    for (word, routed) in ROUTED.iter().enumerate() {
+        let mut bits = routed.swap(0, Ordering::Relaxed);
+        while bits != 0 {
+            let bit = bits.trailing_zeros();
+            bits &= bits - 1;
+            write_map(word as u32 * 32 + bit, MAP_RESET_VALUE);
+        }
     }
 }
 
