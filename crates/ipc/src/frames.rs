@@ -33,7 +33,9 @@
 //!
 //! Every header the consumer reads is checked (`len <= max_frame_len`, record inside both the
 //! published bytes and the buffer end, wrap markers only where a wrap can happen); a bad one
-//! is [`Error::PeerCorrupt`].
+//! is [`Error::PeerCorrupt`]. The error is not sticky: the consumer forgets what it cached from
+//! the peer, and once the shared values are valid again it goes on from the last frame it
+//! released.
 
 use core::ops::{Deref, DerefMut};
 
