@@ -271,10 +271,12 @@ fn icount_figures() -> Result<Vec<String>> {
 
 /// `cargo xtask demo`.
 pub fn demo() -> Result<()> {
-    setup::setup(false)?;
+    // The twin needs nothing but cargo: it runs first, so the plot is there before the
+    // Debian packages of the Xtensa route are installed.
     println!("\n=== 1. the host twin: motor-position control on core 1, the IDF app's role on core 0 ===\n");
     twin_run()?;
     println!("\n=== 2. the same split on two emulated Xtensa cores (qemu-system-xtensa -smp 2) ===\n");
+    setup::setup(false)?;
     demo_and_decode()
 }
 
