@@ -97,12 +97,13 @@ impl CycleClock {
         TAKEN.store(false, Ordering::Release);
     }
 
-    /// Timer interrupts taken so far (all `CycleClock`s of this run).
+    /// Timer interrupts taken since the program was loaded (all boots of core 1; not reset by a
+    /// restart).
     pub fn interrupts() -> u32 {
         TIMER_INTERRUPTS.load(Ordering::Relaxed)
     }
 
-    /// `WAITI` sleeps entered so far.
+    /// `WAITI` sleeps entered since the program was loaded (not reset by a restart).
     pub fn sleeps() -> u32 {
         SLEEPS.load(Ordering::Relaxed)
     }
