@@ -210,6 +210,28 @@ pub struct Blocks<'a> {
     pub systimer: &'a pac::systimer::RegisterBlock,
 }
 
+impl Blocks<'static> {
+    /// The ESP32-S3's own register blocks, at the PAC's addresses (Xtensa builds only). Making
+    /// a [`Chip`] of them is up to the caller ([`Chip::take`], or [`Chip::new`] with its
+    /// contract, e.g. once per boot of core 1).
+    #[cfg(target_arch = "xtensa")]
+    pub fn hardware() -> Self {
+        // SAFETY: the PAC's addresses are the S3's peripheral register blocks: always mapped,
+        // 4-aligned and valid for the program's life. Shared references to them only allow the
+        // PAC's volatile register accesses.
+        unsafe {
+            Blocks {
+                gpio: &*pac::GPIO::ptr(),
+                io_mux: &*pac::IO_MUX::ptr(),
+                mcpwm: [&*pac::MCPWM0::ptr(), &*pac::MCPWM1::ptr()],
+                pcnt: &*pac::PCNT::ptr(),
+                sens: &*pac::SENS::ptr(),
+                systimer: &*pac::SYSTIMER::ptr(),
+            }
+        }
+    }
+}
+
 impl core::fmt::Debug for Blocks<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Blocks")
@@ -316,21 +338,9 @@ impl Chip<'static> {
 
     #[cfg(target_arch = "xtensa")]
     fn hardware(psram: PsramMode) -> Option<Self> {
-        // SAFETY: the PAC's addresses are the S3's always-mapped peripheral register blocks
-        // (valid for the program's life, 4-aligned); `TAKEN` makes this the only `Chip` built
-        // from them, so every driver's claim goes through one `Claims`.
-        let blocks = unsafe {
-            Blocks {
-                gpio: &*pac::GPIO::ptr(),
-                io_mux: &*pac::IO_MUX::ptr(),
-                mcpwm: [&*pac::MCPWM0::ptr(), &*pac::MCPWM1::ptr()],
-                pcnt: &*pac::PCNT::ptr(),
-                sens: &*pac::SENS::ptr(),
-                systimer: &*pac::SYSTIMER::ptr(),
-            }
-        };
-        // SAFETY: as above: the only chip on these blocks.
-        Some(unsafe { Chip::new(blocks, psram) })
+        // SAFETY: `TAKEN` makes this the only `Chip` built from the hardware blocks, so every
+        // driver's claim goes through one `Claims`.
+        Some(unsafe { Chip::new(Blocks::hardware(), psram) })
     }
 
     #[cfg(not(target_arch = "xtensa"))]

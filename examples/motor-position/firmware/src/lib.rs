@@ -36,7 +36,7 @@ use motor_position_control::protocol::LAYOUT;
 use motor_position_control::{App, ControllerConfig, Ports};
 use splitcore_exec::{FnTimeSource, TimeSource};
 use splitcore_hal_esp32s3::systimer::CounterUnit;
-use splitcore_hal_esp32s3::{pac, Blocks, Chip, PsramMode};
+use splitcore_hal_esp32s3::{Blocks, Chip, PsramMode};
 use splitcore_ipc::{Region, RegionMem};
 use splitcore_rt::timer::CycleClock;
 
@@ -94,18 +94,7 @@ impl Core1 for Runtime {
 /// Not `Chip::take`: its once-per-power-on flag lives in `.bss`, which nobody clears when core
 /// 0 restarts core 1, so a restarted program would never get its peripherals back.
 fn chip_for_this_boot() -> Chip<'static> {
-    // SAFETY: the PAC's addresses are the S3's peripheral register blocks, always mapped,
-    // 4-aligned and valid for the program's life.
-    let blocks = unsafe {
-        Blocks {
-            gpio: &*pac::GPIO::ptr(),
-            io_mux: &*pac::IO_MUX::ptr(),
-            mcpwm: [&*pac::MCPWM0::ptr(), &*pac::MCPWM1::ptr()],
-            pcnt: &*pac::PCNT::ptr(),
-            sens: &*pac::SENS::ptr(),
-            systimer: &*pac::SYSTIMER::ptr(),
-        }
-    };
+    let blocks = Blocks::hardware();
     // SAFETY: this is the only `Chip` on these blocks: `main` calls this function once per
     // boot of core 1, and the previous boot's drivers died with it (core 0 resets core 1
     // before it starts it again). Core 0 handed MCPWM0, PCNT, APB_SARADC and SYSTIMER over and

@@ -9,7 +9,7 @@ use core::cell::RefCell;
 use @CRATE@_control::{Dimmer, CONFIG, OUTPUT_PIN, TASK_HZ};
 use splitcore_core0 as _; // the core-0 C ABI, in the same archive
 use splitcore_exec::{every, Executive, FnTimeSource, Hz};
-use splitcore_hal_esp32s3::{pac, Blocks, Chip, PsramMode};
+use splitcore_hal_esp32s3::{Blocks, Chip, PsramMode};
 
 /// CCOUNT rate: the CPU clock (sdkconfig.defaults: 240 MHz).
 const CPU_HZ: u32 = 240_000_000;
@@ -22,20 +22,9 @@ fn ccount() -> u32 {
 /// may restart core 1 (after a crash or a stop) without resetting its RAM, and the previous
 /// boot's drivers never run again: each boot builds its own `Chip`.
 fn chip() -> Chip<'static> {
-    // SAFETY: the PAC's addresses are the S3's peripheral register blocks, always mapped and
-    // valid for the program's life. Core 0 does not use the pins and units core 1 claims, and
-    // this is the only `Chip` of this boot (no driver of an earlier boot runs any more).
-    unsafe {
-        let blocks = Blocks {
-            gpio: &*pac::GPIO::ptr(),
-            io_mux: &*pac::IO_MUX::ptr(),
-            mcpwm: [&*pac::MCPWM0::ptr(), &*pac::MCPWM1::ptr()],
-            pcnt: &*pac::PCNT::ptr(),
-            sens: &*pac::SENS::ptr(),
-            systimer: &*pac::SYSTIMER::ptr(),
-        };
-        Chip::new(blocks, PsramMode::Quad)
-    }
+    // SAFETY: core 0 does not use the pins and units core 1 claims, and this is the only
+    // `Chip` of this boot (no driver of an earlier boot runs any more).
+    unsafe { Chip::new(Blocks::hardware(), PsramMode::Quad) }
 }
 
 fn control_loop() {
