@@ -526,15 +526,16 @@ pub fn scaffold_test() -> Result<()> {
         run("splitcore new", Command::new(&splitcore).args(["new", SCAFFOLD_PROJECT, "--path"]).arg(&work))?;
     ensure!(out.status.success(), "splitcore new failed ({})", out.status);
 
-    let out = run(
-        "splitcore build (ESP32-S3, then splitcore check)",
-        Command::new(&splitcore)
-            .arg("build")
+    let splitcore_build = || {
+        let mut cmd = Command::new(&splitcore);
+        cmd.arg("build")
             .arg("--manifest-path")
             .arg(project.join("core1/Cargo.toml"))
             .arg("--target-dir")
-            .arg(work.join("xtensa-target")),
-    )?;
+            .arg(work.join("xtensa-target"));
+        cmd
+    };
+    let out = run("splitcore build (ESP32-S3, then splitcore check)", &mut splitcore_build())?;
     ensure!(out.status.success(), "splitcore build failed or found violations ({})", out.status);
     ensure!(
         String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
@@ -555,12 +556,7 @@ pub fn scaffold_test() -> Result<()> {
     std::fs::write(&core1_lib, broken)?;
     let out = run(
         "splitcore build of a core-1 crate calling vTaskDelay (must be rejected)",
-        Command::new(&splitcore)
-            .arg("build")
-            .arg("--manifest-path")
-            .arg(project.join("core1/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(work.join("xtensa-target")),
+        &mut splitcore_build(),
     )?;
     std::fs::write(&core1_lib, core1_source)?;
     ensure!(out.status.code() == Some(1), "splitcore build accepted a flash call ({})", out.status);
