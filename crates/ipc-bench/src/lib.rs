@@ -236,6 +236,54 @@ pub fn callgrind_workload(name: &str, n: u64) {
     }
 }
 
+/// `n` send+receive pairs of 64-byte messages on one thread, sequence numbers from `first`.
+/// Panics on a lost or damaged message.
+#[inline(never)]
+pub fn send_recv_loop<T: MsgTx, R: MsgRx>(tx: &mut T, rx: &mut R, first: u64, n: u64) {
+    let mut msg: Msg = [0x5A; MSG_LEN];
+    msg[MSG_LEN - 1] = MSG_TAIL;
+    for i in first..first + n {
+        msg[..8].copy_from_slice(&i.to_le_bytes());
+        let sent = tx.send(black_box(&msg));
+        let got = rx.recv();
+        if !sent || got != Some(i) {
+            out_of_order(got.unwrap_or(u64::MAX), i);
+        }
+    }
+}
+
+/// The same loop as [`send_recv_loop`] without a queue (the message is built and checked).
+#[inline(never)]
+pub fn msg_baseline_loop(first: u64, n: u64) {
+    let mut msg: Msg = [0x5A; MSG_LEN];
+    msg[MSG_LEN - 1] = MSG_TAIL;
+    for i in first..first + n {
+        msg[..8].copy_from_slice(&i.to_le_bytes());
+        let got = black_box(&msg);
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&got[..8]);
+        if u64::from_le_bytes(seq) != i || got[MSG_LEN - 1] != MSG_TAIL {
+            out_of_order(u64::from_le_bytes(seq), i);
+        }
+    }
+}
+
+/// The workload of the `callgrind-msg` mode: `1000` warm-up messages, then `n` measured
+/// ones, sent and received on one thread. `"baseline"` runs [`msg_baseline_loop`].
+pub fn callgrind_msg_workload(name: &str, n: u64) {
+    fn run<Q: MsgQueue>(n: u64) {
+        let (mut tx, mut rx) = Q::pair();
+        send_recv_loop(&mut tx, &mut rx, 0, 1000);
+        send_recv_loop(&mut tx, &mut rx, 1000, n);
+    }
+    if name == "baseline" {
+        msg_baseline_loop(0, 1000);
+        msg_baseline_loop(1000, n);
+    } else {
+        with_msg_queue!(name, run(n));
+    }
+}
+
 /// Two-thread message throughput: `n` 64-byte messages (sequence number in the first 8
 /// bytes, [`MSG_TAIL`] in the last) from core 0 to core 1. Returns bytes of payload per
 /// second. Panics if a message is lost, reordered or damaged.
@@ -334,7 +382,9 @@ mod tests {
     fn every_message_queue_moves_messages_in_order() {
         for name in MSG_IMPLS {
             assert!(with_msg_queue!(name, msg_throughput(20_000)) > 0.0, "{name}");
+            callgrind_msg_workload(name, 1000);
         }
+        callgrind_msg_workload("baseline", 1000);
     }
 
     #[test]

@@ -2,16 +2,17 @@
 //! std's `sync_channel` and bbqueue, in one process, printing Markdown tables.
 //!
 //! ```text
-//! splitcore-ipc-bench [--quick] [--reps N] [--no-callgrind]
-//! splitcore-ipc-bench callgrind <impl|baseline> <pairs>   # workload for valgrind
+//! splitcore-ipc-bench [--quick] [--reps N] [--no-callgrind] [--only 1,4,...]
+//! splitcore-ipc-bench callgrind <impl|baseline> <pairs>       # workload for valgrind
+//! splitcore-ipc-bench callgrind-msg <impl|baseline> <msgs>    # 64-byte messages, one thread
 //! ```
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use splitcore_ipc_bench::{
-    callgrind_total, callgrind_workload, median, msg_throughput, percentile, push_pop_ns, rotated,
-    round_trips, throughput, with_msg_queue, with_queue, ITEM_IMPLS, MSG_IMPLS,
+    callgrind_msg_workload, callgrind_total, callgrind_workload, median, msg_throughput, percentile,
+    push_pop_ns, rotated, round_trips, throughput, with_msg_queue, with_queue, ITEM_IMPLS, MSG_IMPLS,
 };
 
 struct Config {
@@ -22,6 +23,8 @@ struct Config {
     msgs: u64,
     callgrind: bool,
     quick: bool,
+    /// Sections 1..=4 to measure (section 5 is `callgrind`).
+    sections: [bool; 4],
 }
 
 /// Per-impl samples of one measurement.
@@ -29,17 +32,22 @@ type Samples = BTreeMap<&'static str, Vec<f64>>;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: splitcore-ipc-bench [--quick] [--reps N] [--no-callgrind]\n       \
-         splitcore-ipc-bench callgrind <impl|baseline> <pairs>"
+        "usage: splitcore-ipc-bench [--quick] [--reps N] [--no-callgrind] [--only 1,4,...]\n       \
+         splitcore-ipc-bench callgrind <impl|baseline> <pairs>\n       \
+         splitcore-ipc-bench callgrind-msg <impl|baseline> <msgs>"
     );
     std::process::exit(2)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("callgrind") {
+    if let Some(mode @ ("callgrind" | "callgrind-msg")) = args.first().map(String::as_str) {
         let (Some(name), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse().ok())) else { usage() };
-        callgrind_workload(name, n);
+        if mode == "callgrind" {
+            callgrind_workload(name, n);
+        } else {
+            callgrind_msg_workload(name, n);
+        }
         return;
     }
     let mut cfg = Config {
@@ -50,6 +58,7 @@ fn main() {
         msgs: 4_000_000,
         callgrind: true,
         quick: false,
+        sections: [true; 4],
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -63,6 +72,7 @@ fn main() {
                     msgs: 100_000,
                     callgrind: false,
                     quick: true,
+                    sections: cfg.sections,
                 }
             }
             "--reps" => {
@@ -71,6 +81,18 @@ fn main() {
             }
             "--no-callgrind" => cfg.callgrind = false,
             "--callgrind" => cfg.callgrind = true,
+            "--only" => {
+                let list = it.next().unwrap_or_else(|| usage());
+                cfg.sections = [false; 4];
+                cfg.callgrind = false;
+                for n in list.split(',') {
+                    match n.trim().parse::<usize>() {
+                        Ok(n @ 1..=4) => cfg.sections[n - 1] = true,
+                        Ok(5 | 6) => cfg.callgrind = true,
+                        _ => usage(),
+                    }
+                }
+            }
             _ => usage(),
         }
     }
@@ -96,42 +118,65 @@ fn run(cfg: &Config) {
     let mut msg = Samples::new();
     for rep in 0..cfg.reps {
         eprintln!("rep {}/{}", rep + 1, cfg.reps);
-        for name in rotated(&ITEM_IMPLS, rep) {
+        for name in rotated(&ITEM_IMPLS, rep).into_iter().filter(|_| cfg.sections[0]) {
             let v = with_queue!(name, throughput(cfg.items));
             tput.entry(name).or_default().push(v);
         }
-        for name in rotated(&ITEM_IMPLS, rep) {
+        for name in rotated(&ITEM_IMPLS, rep).into_iter().filter(|_| cfg.sections[1]) {
             let mut s = with_queue!(name, round_trips(cfg.round_trips));
             rtt_med.entry(name).or_default().push(median(&mut s));
             rtt_p99.entry(name).or_default().push(percentile(&mut s, 99.0));
         }
-        for name in rotated(&ITEM_IMPLS, rep) {
+        for name in rotated(&ITEM_IMPLS, rep).into_iter().filter(|_| cfg.sections[2]) {
             let v = with_queue!(name, push_pop_ns(cfg.pairs));
             pp.entry(name).or_default().push(v);
         }
-        for name in rotated(&MSG_IMPLS, rep) {
+        for name in rotated(&MSG_IMPLS, rep).into_iter().filter(|_| cfg.sections[3]) {
             let v = with_msg_queue!(name, msg_throughput(cfg.msgs));
             msg.entry(name).or_default().push(v);
         }
     }
 
-    // 1. Throughput.
+    if cfg.sections[0] {
+        throughput_table(&tput, cfg);
+    }
+    if cfg.sections[1] {
+        latency_table(&rtt_med, &rtt_p99, cfg);
+    }
+    if cfg.sections[2] {
+        push_pop_table(&pp, cfg);
+    }
+    if cfg.sections[3] {
+        message_table(&msg, cfg);
+    }
+    if cfg.callgrind {
+        callgrind_table();
+        callgrind_msg_table();
+    } else {
+        println!("## 5./6. Instructions per push+pop and per message (callgrind): skipped\n");
+    }
+}
+
+fn throughput_table(tput: &Samples, cfg: &Config) {
     println!("## 1. Two-thread throughput ({} u64 items per run, Mitems/s, higher is better)\n", cfg.items);
-    let best_competitor = higher_median(&mut tput, &["rtrb", "ringbuf"]);
+    let best_competitor = higher_median(tput, &["rtrb", "ringbuf"]);
     println!("| queue | median | best | median ÷ splitcore |");
     println!("|---|---:|---:|---:|");
-    let sc = med(&mut tput, "splitcore");
+    let sc = med(tput, "splitcore");
     for name in ITEM_IMPLS {
-        let (m, b) = (med(&mut tput, name), best_max(&tput, name));
+        let (m, b) = (med(tput, name), best_max(tput, name));
         println!("| {name} | {:.1} | {:.1} | {:.2} |", m / 1e6, b / 1e6, m / sc);
     }
     println!(
-        "\nsplitcore ÷ best of rtrb/ringbuf ({}): **{:.2}×** (goal ≥ 1.20)\n",
+        "\nsplitcore ÷ best of rtrb/ringbuf ({}): **{:.2}×** (goal ≥ 1.20); paired within each repetition, \
+         ÷ the better of the two: {}\n",
         best_competitor.0,
-        sc / best_competitor.1
+        sc / best_competitor.1,
+        paired_text(paired(tput, "splitcore", &["rtrb", "ringbuf"], true))
     );
+}
 
-    // 2. Latency.
+fn latency_table(rtt_med: &Samples, rtt_p99: &Samples, cfg: &Config) {
     println!(
         "## 2. Round-trip latency (ping-pong over two queues, {} round trips per run after warm-up, ns, \
          lower is better; includes one `Instant::now()` pair)\n",
@@ -139,33 +184,39 @@ fn run(cfg: &Config) {
     );
     println!("| queue | median of medians | best median | median p99 | best p99 | median ÷ splitcore |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let sc = med(&mut rtt_med, "splitcore");
+    let sc = med(rtt_med, "splitcore");
     for name in ITEM_IMPLS {
-        let m = med(&mut rtt_med, name);
+        let m = med(rtt_med, name);
         println!(
             "| {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
             m,
-            best_min(&rtt_med, name),
-            med(&mut rtt_p99, name),
-            best_min(&rtt_p99, name),
+            best_min(rtt_med, name),
+            med(rtt_p99, name),
+            best_min(rtt_p99, name),
             m / sc
         );
     }
-    let rt = med(&mut rtt_med, "rtrb");
-    println!("\nsplitcore ÷ rtrb median round trip: **{:.2}×** (goal ≤ 1.00)\n", sc / rt);
+    let rt = med(rtt_med, "rtrb");
+    println!(
+        "\nsplitcore ÷ rtrb median round trip: **{:.2}×** (goal ≤ 1.00); paired within each repetition: {}\n",
+        sc / rt,
+        paired_text(paired(rtt_med, "splitcore", &["rtrb"], false))
+    );
+}
 
-    // 3. Single thread.
+fn push_pop_table(pp: &Samples, cfg: &Config) {
     println!("## 3. Single-thread push+pop ({} pairs per run, ns per pair, lower is better)\n", cfg.pairs);
     println!("| queue | median | best | median ÷ splitcore |");
     println!("|---|---:|---:|---:|");
-    let sc = med(&mut pp, "splitcore");
+    let sc = med(pp, "splitcore");
     for name in ITEM_IMPLS {
-        let m = med(&mut pp, name);
-        println!("| {name} | {:.2} | {:.2} | {:.2} |", m, best_min(&pp, name), m / sc);
+        let m = med(pp, name);
+        println!("| {name} | {:.2} | {:.2} | {:.2} |", m, best_min(pp, name), m / sc);
     }
     println!();
+}
 
-    // 4. Messages.
+fn message_table(msg: &Samples, cfg: &Config) {
     println!(
         "## 4. 64-byte message throughput ({} messages per run, {} KiB rings, GB/s of payload, higher is better)\n",
         cfg.msgs,
@@ -173,30 +224,51 @@ fn run(cfg: &Config) {
     );
     println!("| queue | median | best | median ÷ splitcore frames |");
     println!("|---|---:|---:|---:|");
-    let sc = med(&mut msg, "splitcore frames");
+    let sc = med(msg, "splitcore frames");
     for name in MSG_IMPLS {
-        let m = med(&mut msg, name);
-        println!("| {name} | {:.2} | {:.2} | {:.2} |", m / 1e9, best_max(&msg, name) / 1e9, m / sc);
+        let m = med(msg, name);
+        println!("| {name} | {:.2} | {:.2} | {:.2} |", m / 1e9, best_max(msg, name) / 1e9, m / sc);
     }
-    let bbq = med(&mut msg, "bbqueue framed");
-    let rtrb = med(&mut msg, "rtrb [u8; 64]");
+    let bbq = med(msg, "bbqueue framed");
+    let rtrb = med(msg, "rtrb [u8; 64]");
     println!(
-        "\nsplitcore frames ÷ bbqueue: **{:.2}×** (goal ≥ 10); rtrb `[u8; 64]` ÷ splitcore frames: **{:.2}×** \
-         (goal ≤ 1.5)\n",
+        "\nsplitcore frames ÷ bbqueue: **{:.2}×** (goal ≥ 10), paired within each repetition {}; \
+         rtrb `[u8; 64]` ÷ splitcore frames: **{:.2}×** (goal ≤ 1.5), paired {}\n",
         sc / bbq,
-        rtrb / sc
+        paired_text(paired(msg, "splitcore frames", &["bbqueue framed"], true)),
+        rtrb / sc,
+        paired_text(paired(msg, "rtrb [u8; 64]", &["splitcore frames"], true))
     );
-
-    // 5. Callgrind.
-    if cfg.callgrind {
-        callgrind_table();
-    } else {
-        println!("## 5. Instructions per push+pop (callgrind): skipped\n");
-    }
 }
 
-fn med(s: &mut Samples, name: &str) -> f64 {
-    s.get_mut(name).map_or(f64::NAN, |v| median(v))
+fn med(s: &Samples, name: &str) -> f64 {
+    s.get(name).map_or(f64::NAN, |v| median(&mut v.clone()))
+}
+
+/// Ratios taken within each repetition (`num`'s sample ÷ the better of `dens`' samples of
+/// the same repetition, `higher_is_better` deciding "better"): the implementations of one
+/// repetition run back to back, so a pairwise ratio is less exposed to the machine's load
+/// changing between repetitions. Returns the median, lowest and highest ratio.
+fn paired(s: &Samples, num: &str, dens: &[&str], higher_is_better: bool) -> (f64, f64, f64) {
+    let Some(n) = s.get(num) else { return (f64::NAN, f64::NAN, f64::NAN) };
+    let mut ratios: Vec<f64> = (0..n.len())
+        .map(|rep| {
+            let den = dens
+                .iter()
+                .filter_map(|d| s.get(*d).and_then(|v| v.get(rep)).copied())
+                .reduce(|a, b| if (b > a) == higher_is_better { b } else { a })
+                .unwrap_or(f64::NAN);
+            n[rep] / den
+        })
+        .collect();
+    let lo = ratios.iter().copied().fold(f64::MAX, f64::min);
+    let hi = ratios.iter().copied().fold(f64::MIN, f64::max);
+    (median(&mut ratios), lo, hi)
+}
+
+/// `median× (per repetition: lo–hi×)`.
+fn paired_text((m, lo, hi): (f64, f64, f64)) -> String {
+    format!("{m:.2}× (per repetition {lo:.2}–{hi:.2}×)")
 }
 
 fn best_max(s: &Samples, name: &str) -> f64 {
@@ -208,19 +280,20 @@ fn best_min(s: &Samples, name: &str) -> f64 {
 }
 
 /// The name and median of whichever of `names` has the higher median.
-fn higher_median<'a>(s: &mut Samples, names: &[&'a str]) -> (&'a str, f64) {
+fn higher_median<'a>(s: &Samples, names: &[&'a str]) -> (&'a str, f64) {
     names.iter().map(|&n| (n, med(s, n))).fold(("", f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
 }
 
-/// Instructions executed by `callgrind <name> <n>` under valgrind.
-fn callgrind_ir(name: &str, n: u64) -> Result<u64, String> {
+/// Instructions executed by `<mode> <name> <n>` (`mode`: `callgrind` or `callgrind-msg`)
+/// under valgrind.
+fn callgrind_ir(mode: &str, name: &str, n: u64) -> Result<u64, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!("splitcore-ipc-bench.{}.{n}.callgrind", std::process::id()));
     let status = Command::new("valgrind")
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(&exe)
-        .args(["callgrind", name, &n.to_string()])
+        .args([mode, name, &n.to_string()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -236,11 +309,7 @@ fn callgrind_ir(name: &str, n: u64) -> Result<u64, String> {
 fn callgrind_table() {
     const N1: u64 = 100_000;
     const N2: u64 = 300_000;
-    let per_pair = |name: &str| -> Result<f64, String> {
-        eprintln!("callgrind {name}");
-        let (a, b) = (callgrind_ir(name, N1)?, callgrind_ir(name, N2)?);
-        Ok((b as f64 - a as f64) / (N2 - N1) as f64)
-    };
+    let per_pair = |name: &str| per_op("callgrind", name, N1, N2);
     println!(
         "## 5. Instructions per push+pop (callgrind; runs of {N1} and {N2} pairs after 1000 warm-up pairs, \
          difference ÷ {}; deterministic)\n",
@@ -268,4 +337,49 @@ fn callgrind_table() {
         }
     }
     println!("\nsplitcore: **{sc:.2}** instructions per push+pop including the loop (goal ≤ 22)\n");
+}
+
+/// Instructions per operation of `<mode> <name>`: the difference between runs of `n1` and
+/// `n2` operations, divided by `n2 - n1` (set-up and warm-up cancel out).
+fn per_op(mode: &str, name: &str, n1: u64, n2: u64) -> Result<f64, String> {
+    eprintln!("{mode} {name}");
+    let (a, b) = (callgrind_ir(mode, name, n1)?, callgrind_ir(mode, name, n2)?);
+    Ok((b as f64 - a as f64) / (n2 - n1) as f64)
+}
+
+fn callgrind_msg_table() {
+    const N1: u64 = 50_000;
+    const N2: u64 = 150_000;
+    println!(
+        "## 6. Instructions per 64-byte message (callgrind; send then receive on one thread, runs of {N1} \
+         and {N2} messages after 1000 warm-up ones, difference ÷ {}; deterministic)\n",
+        N2 - N1
+    );
+    let base = match per_op("callgrind-msg", "baseline", N1, N2) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("callgrind unavailable: {e}\n");
+            return;
+        }
+    };
+    println!("| queue | instructions per message | minus loop overhead ({base:.2}) | ÷ splitcore frames |");
+    println!("|---|---:|---:|---:|");
+    let mut counts = BTreeMap::new();
+    for name in MSG_IMPLS {
+        match per_op("callgrind-msg", name, N1, N2) {
+            Ok(v) => {
+                counts.insert(name, v);
+                let sc = counts.get("splitcore frames").copied().unwrap_or(f64::NAN);
+                println!("| {name} | {v:.2} | {:.2} | {:.2} |", v - base, v / sc);
+            }
+            Err(e) => println!("| {name} | error: {e} | | |"),
+        }
+    }
+    let get = |n: &str| counts.get(n).copied().unwrap_or(f64::NAN);
+    println!(
+        "\nbbqueue ÷ splitcore frames: **{:.2}×** instructions per message; splitcore frames ÷ rtrb `[u8; 64]`: \
+         **{:.2}×**\n",
+        get("bbqueue framed") / get("splitcore frames"),
+        get("splitcore frames") / get("rtrb [u8; 64]")
+    );
 }

@@ -1,4 +1,4 @@
-//! The binary's modes: the callgrind workload, and the argument check.
+//! The binary's modes: the callgrind workloads, and the argument check.
 
 use std::process::Command;
 
@@ -8,6 +8,10 @@ const EXE: &str = env!("CARGO_BIN_EXE_splitcore-ipc-bench");
 fn callgrind_mode_runs_every_queue() {
     for name in splitcore_ipc_bench::ITEM_IMPLS.iter().chain(&["baseline"]) {
         let out = Command::new(EXE).args(["callgrind", name, "1000"]).output().unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    for name in splitcore_ipc_bench::MSG_IMPLS.iter().chain(&["baseline"]) {
+        let out = Command::new(EXE).args(["callgrind-msg", name, "1000"]).output().unwrap();
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
