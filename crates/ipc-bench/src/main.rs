@@ -21,10 +21,9 @@ struct Config {
     round_trips: usize,
     pairs: u64,
     msgs: u64,
-    callgrind: bool,
     quick: bool,
-    /// Sections 1..=4 to measure (section 5 is `callgrind`).
-    sections: [bool; 4],
+    /// Sections 1..=6 to run (5 and 6 run valgrind).
+    sections: [bool; 6],
 }
 
 /// Per-impl samples of one measurement.
@@ -56,9 +55,8 @@ fn main() {
         round_trips: 200_000,
         pairs: 20_000_000,
         msgs: 4_000_000,
-        callgrind: true,
         quick: false,
-        sections: [true; 4],
+        sections: [true; 6],
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -70,25 +68,29 @@ fn main() {
                     round_trips: 5_000,
                     pairs: 200_000,
                     msgs: 100_000,
-                    callgrind: false,
                     quick: true,
-                    sections: cfg.sections,
+                    sections: [
+                        cfg.sections[0],
+                        cfg.sections[1],
+                        cfg.sections[2],
+                        cfg.sections[3],
+                        false,
+                        false,
+                    ],
                 }
             }
             "--reps" => {
                 cfg.reps =
                     it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).unwrap_or_else(|| usage())
             }
-            "--no-callgrind" => cfg.callgrind = false,
-            "--callgrind" => cfg.callgrind = true,
+            "--no-callgrind" => (cfg.sections[4], cfg.sections[5]) = (false, false),
+            "--callgrind" => (cfg.sections[4], cfg.sections[5]) = (true, true),
             "--only" => {
                 let list = it.next().unwrap_or_else(|| usage());
-                cfg.sections = [false; 4];
-                cfg.callgrind = false;
+                cfg.sections = [false; 6];
                 for n in list.split(',') {
                     match n.trim().parse::<usize>() {
-                        Ok(n @ 1..=4) => cfg.sections[n - 1] = true,
-                        Ok(5 | 6) => cfg.callgrind = true,
+                        Ok(n @ 1..=6) => cfg.sections[n - 1] = true,
                         _ => usage(),
                     }
                 }
@@ -149,11 +151,11 @@ fn run(cfg: &Config) {
     if cfg.sections[3] {
         message_table(&msg, cfg);
     }
-    if cfg.callgrind {
+    if cfg.sections[4] {
         callgrind_table();
+    }
+    if cfg.sections[5] {
         callgrind_msg_table();
-    } else {
-        println!("## 5./6. Instructions per push+pop and per message (callgrind): skipped\n");
     }
 }
 

@@ -20,6 +20,8 @@ fn callgrind_mode_runs_every_queue() {
 fn bad_arguments_are_rejected() {
     let out = Command::new(EXE).arg("--frobnicate").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(EXE).args(["--only", "1,7"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "section 7 does not exist");
     let out = Command::new(EXE).args(["callgrind", "nonsense-queue", "10"]).output().unwrap();
     assert!(!out.status.success());
 }
