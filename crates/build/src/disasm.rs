@@ -21,9 +21,26 @@ pub struct FunctionListing {
 impl FunctionListing {
     /// The fewest instructions executed from the first instruction to a return (`ret*`/`rfe`),
     /// following both sides of every conditional branch and the targets of `j`; `None` when no
-    /// return is reachable (e.g. the entry trampoline). For a push or pop this is its fast path.
+    /// return is reachable (e.g. the entry trampoline). This may be an early exit (ring full,
+    /// grant refused): see [`shortest_publishing_path`](Self::shortest_publishing_path).
     pub fn shortest_path_to_return(&self) -> Option<usize> {
-        self.shortest_path_to(|m| m.starts_with("ret") || m == "rfe" || m == "rfi")
+        self.shortest_path_to(is_return)
+    }
+
+    /// The fewest instructions executed from the first instruction to a return on a path that
+    /// makes a Release store (`memw` directly followed by `s32i`, how LLVM lowers
+    /// `store(Release)` for the ESP32-S3): for a push, pop or commit, the path that moves an
+    /// item and publishes it. `None` if the function has no such store.
+    pub fn shortest_publishing_path(&self) -> Option<usize> {
+        (1..self.instructions.len())
+            .filter(|&i| self.mnemonic(i - 1) == "memw" && self.mnemonic(i) == "s32i")
+            .filter_map(|store| {
+                let to_store = self.distances_from(0, |j| j == store)?;
+                let to_return = self.distances_from(store, |j| is_return(self.mnemonic(j)))?;
+                // The store is counted at the end of the first part and the start of the second.
+                Some(to_store + to_return - 1)
+            })
+            .min()
     }
 
     /// The fewest instructions executed from the first instruction up to and including the
@@ -31,17 +48,27 @@ impl FunctionListing {
     /// [`shortest_path_to_return`](Self::shortest_path_to_return) does); `None` if none is
     /// reachable.
     pub fn shortest_path_to(&self, stop: impl Fn(&str) -> bool) -> Option<usize> {
+        self.distances_from(0, |j| stop(self.mnemonic(j)))
+    }
+
+    fn mnemonic(&self, i: usize) -> &str {
+        self.instructions[i].split_whitespace().next().unwrap_or("")
+    }
+
+    /// Breadth-first search from instruction `start` to the nearest instruction `stop`
+    /// accepts; the number of instructions on that path, both ends included.
+    fn distances_from(&self, start: usize, stop: impl Fn(usize) -> bool) -> Option<usize> {
         let n = self.instructions.len();
         let mut dist = vec![usize::MAX; n];
         let mut queue = std::collections::VecDeque::new();
-        if n > 0 {
-            dist[0] = 1;
-            queue.push_back(0);
+        if start < n {
+            dist[start] = 1;
+            queue.push_back(start);
         }
         while let Some(i) = queue.pop_front() {
             let insn = &self.instructions[i];
-            let mnemonic = insn.split_whitespace().next().unwrap_or("");
-            if stop(mnemonic) {
+            let mnemonic = self.mnemonic(i);
+            if stop(i) {
                 return Some(dist[i]);
             }
             let target = insn
@@ -71,6 +98,10 @@ impl FunctionListing {
         }
         None
     }
+}
+
+fn is_return(mnemonic: &str) -> bool {
+    mnemonic.starts_with("ret") || mnemonic == "rfe" || mnemonic == "rfi"
 }
 
 /// Disassembles `symbols` from an archive, object or linked ELF. Every symbol must be found.
@@ -167,5 +198,16 @@ mod tests {
         assert_eq!(parse_objdump(no_return)[0].shortest_path_to_return(), None);
         assert_eq!(parsed[0].shortest_path_to(|m| m == "memw"), Some(3));
         assert_eq!(parsed[0].shortest_path_to(|m| m == "call4"), None);
+        assert_eq!(parsed[0].shortest_publishing_path(), None, "no Release store");
+    }
+
+    #[test]
+    fn the_publishing_path_skips_the_early_exit() {
+        // entry; bnez a8 -> 0x12 (publish); the fall-through returns early (full).
+        let text = "00000000 <push>:\n       0: \tentry\ta1, 32\n       3: \tbnez\ta8, 0x9\n       6: \tretw.n\n       9: \ts32i\ta3, a8, 0\n       c: \tmemw\n       f: \ts32i\ta9, a10, 0\n      12: \tretw.n\n";
+        let parsed = parse_objdump(text);
+        assert_eq!(parsed[0].shortest_path_to_return(), Some(3)); // entry, bnez, retw.n
+                                                                  // entry, bnez (taken), s32i (slot), memw, s32i (index), retw.n
+        assert_eq!(parsed[0].shortest_publishing_path(), Some(6));
     }
 }

@@ -73,6 +73,7 @@ impl<'a> RawMailbox<'a> {
     ///
     /// # Safety
     /// `src` is valid for `elem_size` bytes of reads (no alignment needed).
+    #[inline]
     pub(crate) unsafe fn write(&mut self, src: *const u8) {
         // SAFETY: word 0 of the validated body.
         let seq = unsafe { self.g.word(0) };
@@ -100,6 +101,7 @@ impl<'a> RawMailbox<'a> {
     ///
     /// # Safety
     /// `dst` is valid for `elem_size` bytes of writes (no alignment needed).
+    #[inline]
     pub(crate) unsafe fn read(&self, dst: *mut u8) -> Result<bool, Error> {
         // SAFETY: word 0 of the validated body.
         let seq = unsafe { self.g.word(0) };
@@ -179,6 +181,7 @@ impl<'a> Region<'a> {
 
 impl<T: Pod> MailboxWriter<'_, T> {
     /// Replaces the value. Wait-free.
+    #[inline]
     pub fn write(&mut self, value: &T) {
         // SAFETY: `value` is `size_of::<T>() == elem_size` readable bytes (checked at open).
         unsafe { self.raw.write((value as *const T).cast()) }
@@ -188,6 +191,7 @@ impl<T: Pod> MailboxWriter<'_, T> {
 impl<T: Pod> MailboxReader<'_, T> {
     /// The latest value: `Ok(None)` if never written, [`Error::Busy`] if every attempt
     /// overlapped a write. Never returns a torn value. Wait-free (bounded retries).
+    #[inline]
     pub fn read(&self) -> Result<Option<T>, Error> {
         let mut v = T::zeroed();
         // SAFETY: `v` is `size_of::<T>() == elem_size` writable bytes, and any bytes are a
