@@ -37,6 +37,22 @@ fn archive() -> Option<PathBuf> {
     built_archive("asm_probes")
 }
 
+/// Fails unless the repository file `rel` (a README) contains `figure`: the figures the
+/// READMEs quote come from this checker and must follow the code.
+fn quoted_in(rel: &str, figure: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        text.contains(figure),
+        "{rel} does not say \"{figure}\" (the checker's current figure): update it"
+    );
+}
+
+/// `n` bytes as the checker's text report prints KiB (one decimal).
+fn kib(n: u64) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
+
 #[test]
 fn real_archive_report() {
     let Some(path) = archive() else { return };
@@ -84,6 +100,7 @@ fn real_archive_with_annotations_is_bounded() {
     let total = report.stack.total.expect("bounded");
     assert!(total > 128 + 112 && total <= 16384, "{total}");
     assert_eq!(report.exit_code(), 0, "{:#?}", report.violations);
+    quoted_in("README.md", &format!("stack bound {total} of 16384 bytes"));
 }
 
 /// Interrupt levels 1..3 nest: each level's entry is bounded on its own (entry-less save code,
@@ -245,4 +262,16 @@ fn motor_position_firmware_is_clean_with_its_allow_list_and_annotations() {
     let total = report.stack.total.expect("bounded");
     assert!(total < 16384, "{total}");
     assert!(report.footprint.by_crate.iter().any(|c| c.name == "motor_position_control"));
+    let (iram, dram) = (kib(report.footprint.iram), kib(report.footprint.dram));
+    quoted_in(
+        "README.md",
+        &format!("stack bound {total} of 16384 bytes, {iram} IRAM / {dram} DRAM reachable"),
+    );
+    quoted_in("examples/motor-position/README.md", &format!("stack bound {total} of 16384 bytes"));
+    let entry = main.bytes.expect("bounded");
+    quoted_in("examples/motor-position/firmware/README.md", &format!("stack {entry} B from the entry"));
+    quoted_in(
+        "examples/motor-position/firmware/README.md",
+        &format!("= {total} B of 16 KiB; reachable code {iram} (IRAM), data\n{dram} (DRAM"),
+    );
 }
