@@ -492,6 +492,13 @@ pub fn check_core1_archive() -> Result<()> {
     Ok(())
 }
 
+/// The bytes of the checker's "worst case: ... = N B (...) of ... stack" line.
+fn worst_case_stack(report: &str) -> Option<u64> {
+    let line = report.lines().find(|l| l.trim_start().starts_with("worst case:"))?;
+    let (_, after) = line.rsplit_once(" = ")?;
+    after.split(" B").next()?.trim().parse().ok()
+}
+
 /// Name of the project `scaffold_test` generates.
 const SCAFFOLD_PROJECT: &str = "ci-rig";
 
@@ -537,9 +544,14 @@ pub fn scaffold_test() -> Result<()> {
     };
     let out = run("splitcore build (ESP32-S3, then splitcore check)", &mut splitcore_build())?;
     ensure!(out.status.success(), "splitcore build failed or found violations ({})", out.status);
+    let report = String::from_utf8_lossy(&out.stdout);
+    ensure!(report.contains("clean: no violations"), "splitcore build did not report a clean check");
+    // The README quotes this figure: keep it true.
+    let bound = worst_case_stack(&report).context("splitcore build printed no worst-case stack line")?;
+    let quoted = format!("stack bound {bound} of 16384 bytes; the same crate calling `vTaskDelay`");
     ensure!(
-        String::from_utf8_lossy(&out.stdout).contains("clean: no violations"),
-        "splitcore build did not report a clean check"
+        std::fs::read_to_string(root.join("README.md"))?.contains(&quoted),
+        "README.md does not say \"{quoted}\" (the checker's current figure): update it"
     );
 
     // ... and rejects a core-1 crate that calls into flash (a FreeRTOS function).
@@ -682,4 +694,17 @@ pub fn test_all() -> Result<()> {
         println!("{:>8.1} s  {name}", took.as_secs_f64());
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worst_case_stack;
+
+    #[test]
+    fn the_worst_case_stack_line_is_parsed() {
+        let report = "  entry    splitcore_core1_entry    6688 B\n  worst case: entry + nested interrupt \
+                      levels 1..3 + async + 16 B spill = 6240 B (6.1 KiB) of 16384 B stack: ok\n";
+        assert_eq!(worst_case_stack(report), Some(6240));
+        assert_eq!(worst_case_stack("clean: no violations\n"), None);
+    }
 }
