@@ -268,7 +268,7 @@ fn paired(s: &Samples, num: &str, dens: &[&str], higher_is_better: bool) -> (f64
     (median(&mut ratios), lo, hi)
 }
 
-/// `median× (per repetition: lo–hi×)`.
+/// `median× (per repetition lo–hi×)`.
 fn paired_text((m, lo, hi): (f64, f64, f64)) -> String {
     format!("{m:.2}× (per repetition {lo:.2}–{hi:.2}×)")
 }
