@@ -203,11 +203,12 @@ mod tests {
 
     #[test]
     fn the_publishing_path_skips_the_early_exit() {
-        // entry; bnez a8 -> 0x12 (publish); the fall-through returns early (full).
+        // entry; bnez a8 -> 0x9 (slot write, publish); the fall-through returns early (full).
         let text = "00000000 <push>:\n       0: \tentry\ta1, 32\n       3: \tbnez\ta8, 0x9\n       6: \tretw.n\n       9: \ts32i\ta3, a8, 0\n       c: \tmemw\n       f: \ts32i\ta9, a10, 0\n      12: \tretw.n\n";
         let parsed = parse_objdump(text);
-        assert_eq!(parsed[0].shortest_path_to_return(), Some(3)); // entry, bnez, retw.n
-                                                                  // entry, bnez (taken), s32i (slot), memw, s32i (index), retw.n
+        // entry, bnez, retw.n
+        assert_eq!(parsed[0].shortest_path_to_return(), Some(3));
+        // entry, bnez (taken), s32i (slot), memw, s32i (index), retw.n
         assert_eq!(parsed[0].shortest_publishing_path(), Some(6));
     }
 }
