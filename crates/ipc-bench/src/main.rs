@@ -311,42 +311,16 @@ fn callgrind_ir(mode: &str, name: &str, n: u64) -> Result<u64, String> {
 fn callgrind_table() {
     const N1: u64 = 100_000;
     const N2: u64 = 300_000;
-    let per_pair = |name: &str| per_op("callgrind", name, N1, N2);
     println!(
         "## 5. Instructions per push+pop (callgrind; runs of {N1} and {N2} pairs after 1000 warm-up pairs, \
          difference ÷ {}; deterministic)\n",
         N2 - N1
     );
-    let base = match per_pair("baseline") {
-        Ok(b) => b,
-        Err(e) => {
-            println!("callgrind unavailable: {e}\n");
-            return;
-        }
+    let Some(counts) = instruction_rows("callgrind", N1, N2, "pair", &ITEM_IMPLS, "splitcore") else {
+        return;
     };
-    println!("| queue | instructions per pair | minus loop overhead ({base:.2}) | ÷ splitcore |");
-    println!("|---|---:|---:|---:|");
-    let mut sc = f64::NAN;
-    for name in ITEM_IMPLS {
-        match per_pair(name) {
-            Ok(v) => {
-                if name == "splitcore" {
-                    sc = v;
-                }
-                println!("| {name} | {v:.2} | {:.2} | {:.2} |", v - base, v / sc);
-            }
-            Err(e) => println!("| {name} | error: {e} | | |"),
-        }
-    }
+    let sc = counts.get("splitcore").copied().unwrap_or(f64::NAN);
     println!("\nsplitcore: **{sc:.2}** instructions per push+pop including the loop (goal ≤ 22)\n");
-}
-
-/// Instructions per operation of `<mode> <name>`: the difference between runs of `n1` and
-/// `n2` operations, divided by `n2 - n1` (set-up and warm-up cancel out).
-fn per_op(mode: &str, name: &str, n1: u64, n2: u64) -> Result<f64, String> {
-    eprintln!("{mode} {name}");
-    let (a, b) = (callgrind_ir(mode, name, n1)?, callgrind_ir(mode, name, n2)?);
-    Ok((b as f64 - a as f64) / (n2 - n1) as f64)
 }
 
 fn callgrind_msg_table() {
@@ -357,26 +331,10 @@ fn callgrind_msg_table() {
          and {N2} messages after 1000 warm-up ones, difference ÷ {}; deterministic)\n",
         N2 - N1
     );
-    let base = match per_op("callgrind-msg", "baseline", N1, N2) {
-        Ok(b) => b,
-        Err(e) => {
-            println!("callgrind unavailable: {e}\n");
-            return;
-        }
+    let Some(counts) = instruction_rows("callgrind-msg", N1, N2, "message", &MSG_IMPLS, "splitcore frames")
+    else {
+        return;
     };
-    println!("| queue | instructions per message | minus loop overhead ({base:.2}) | ÷ splitcore frames |");
-    println!("|---|---:|---:|---:|");
-    let mut counts = BTreeMap::new();
-    for name in MSG_IMPLS {
-        match per_op("callgrind-msg", name, N1, N2) {
-            Ok(v) => {
-                counts.insert(name, v);
-                let sc = counts.get("splitcore frames").copied().unwrap_or(f64::NAN);
-                println!("| {name} | {v:.2} | {:.2} | {:.2} |", v - base, v / sc);
-            }
-            Err(e) => println!("| {name} | error: {e} | | |"),
-        }
-    }
     let get = |n: &str| counts.get(n).copied().unwrap_or(f64::NAN);
     println!(
         "\nbbqueue ÷ splitcore frames: **{:.2}×** instructions per message; splitcore frames ÷ rtrb `[u8; 64]`: \
@@ -384,4 +342,46 @@ fn callgrind_msg_table() {
         get("bbqueue framed") / get("splitcore frames"),
         get("splitcore frames") / get("rtrb [u8; 64]")
     );
+}
+
+/// Prints the table of instructions per `unit` of `<mode> <name>` for each of `names` (the
+/// `baseline` workload's count subtracted in a column, ratios to `reference`, which comes
+/// first in `names`) and returns the counts; `None`, after saying so, if valgrind cannot run.
+fn instruction_rows<'a>(
+    mode: &str,
+    n1: u64,
+    n2: u64,
+    unit: &str,
+    names: &[&'a str],
+    reference: &str,
+) -> Option<BTreeMap<&'a str, f64>> {
+    let base = match per_op(mode, "baseline", n1, n2) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("callgrind unavailable: {e}\n");
+            return None;
+        }
+    };
+    println!("| queue | instructions per {unit} | minus loop overhead ({base:.2}) | ÷ {reference} |");
+    println!("|---|---:|---:|---:|");
+    let mut counts = BTreeMap::new();
+    for &name in names {
+        match per_op(mode, name, n1, n2) {
+            Ok(v) => {
+                counts.insert(name, v);
+                let r = counts.get(reference).copied().unwrap_or(f64::NAN);
+                println!("| {name} | {v:.2} | {:.2} | {:.2} |", v - base, v / r);
+            }
+            Err(e) => println!("| {name} | error: {e} | | |"),
+        }
+    }
+    Some(counts)
+}
+
+/// Instructions per operation of `<mode> <name>`: the difference between runs of `n1` and
+/// `n2` operations, divided by `n2 - n1` (set-up and warm-up cancel out).
+fn per_op(mode: &str, name: &str, n1: u64, n2: u64) -> Result<f64, String> {
+    eprintln!("{mode} {name}");
+    let (a, b) = (callgrind_ir(mode, name, n1)?, callgrind_ir(mode, name, n2)?);
+    Ok((b as f64 - a as f64) / (n2 - n1) as f64)
 }
