@@ -59,9 +59,31 @@ pub fn core1_is_held(regs: &mut impl Regs) -> bool {
     if c0 & (RUNSTALL | RESETING) != 0 {
         return true;
     }
-    let c1 = (regs.read(RTC_CNTL_SW_CPU_STALL) & SW_STALL_APPCPU_C1_MASK) >> SW_STALL_APPCPU_C1_SHIFT;
-    let c0_stall = regs.read(RTC_CNTL_OPTIONS0) & SW_STALL_APPCPU_C0_MASK;
-    (c1 << 2 | c0_stall) == SW_STALL_PATTERN
+    let sw_cpu_stall = regs.read(RTC_CNTL_SW_CPU_STALL);
+    rtc_stall_holds_core1(sw_cpu_stall, regs.read(RTC_CNTL_OPTIONS0))
+}
+
+/// Whether the RTC software stall holds core 1, from the values of `RTC_CNTL_SW_CPU_STALL`
+/// and `RTC_CNTL_OPTIONS0`: its C1 and C0 fields together read [`SW_STALL_PATTERN`].
+/// (Register models that keep the raw values use this to tell whether core 1 may run.)
+pub fn rtc_stall_holds_core1(sw_cpu_stall: u32, options0: u32) -> bool {
+    let c1 = (sw_cpu_stall & SW_STALL_APPCPU_C1_MASK) >> SW_STALL_APPCPU_C1_SHIFT;
+    (c1 << 2 | options0 & SW_STALL_APPCPU_C0_MASK) == SW_STALL_PATTERN
+}
+
+/// `RTC_CNTL_SW_CPU_STALL` and `RTC_CNTL_OPTIONS0` after IDF's `esp_cpu_stall(1)`
+/// (`cpu_utility_ll_stall_cpu`: C1 = 0x21, C0 = 0x02, so the pattern reads 0x86), for
+/// register models that emulate it.
+pub fn rtc_stalled_core1(sw_cpu_stall: u32, options0: u32) -> (u32, u32) {
+    (
+        sw_cpu_stall & !SW_STALL_APPCPU_C1_MASK | 0x21 << SW_STALL_APPCPU_C1_SHIFT,
+        options0 & !SW_STALL_APPCPU_C0_MASK | 0x2,
+    )
+}
+
+/// The same two registers after `esp_cpu_unstall(1)`: both fields cleared.
+pub fn rtc_unstalled_core1(sw_cpu_stall: u32, options0: u32) -> (u32, u32) {
+    (sw_cpu_stall & !SW_STALL_APPCPU_C1_MASK, options0 & !SW_STALL_APPCPU_C0_MASK)
 }
 
 /// Hands `entry` to the ROM and lets core 1 run (see the module docs for the order).

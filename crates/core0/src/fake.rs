@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use std::vec::Vec;
 
+use crate::core1::{rtc_stall_holds_core1, rtc_stalled_core1, rtc_unstalled_core1};
 use crate::regs::*;
 
 /// One recorded access or call.
@@ -90,11 +91,8 @@ impl RecordingRegs {
 
     /// Whether the modelled core 1 can run: RUNSTALL and RESETING clear, no RTC stall.
     pub fn core1_can_run(&self) -> bool {
-        let c0 = self.get(CORE_1_CONTROL_0);
-        let pattern =
-            ((self.get(RTC_CNTL_SW_CPU_STALL) & SW_STALL_APPCPU_C1_MASK) >> SW_STALL_APPCPU_C1_SHIFT) << 2
-                | (self.get(RTC_CNTL_OPTIONS0) & SW_STALL_APPCPU_C0_MASK);
-        c0 & (RUNSTALL | RESETING) == 0 && pattern != SW_STALL_PATTERN
+        self.get(CORE_1_CONTROL_0) & (RUNSTALL | RESETING) == 0
+            && !rtc_stall_holds_core1(self.get(RTC_CNTL_SW_CPU_STALL), self.get(RTC_CNTL_OPTIONS0))
     }
 
     fn update(&mut self) {
@@ -143,10 +141,7 @@ impl Regs for RecordingRegs {
     fn cpu_stall(&mut self, core: u32) {
         self.log.push(Op::CpuStall(core));
         if core == 1 {
-            // cpu_utility_ll_stall_cpu: C1 = 0x21, C0 = 0x02 (0x21 << 2 | 2 == 0x86).
-            let c1 =
-                self.get(RTC_CNTL_SW_CPU_STALL) & !SW_STALL_APPCPU_C1_MASK | 0x21 << SW_STALL_APPCPU_C1_SHIFT;
-            let c0 = self.get(RTC_CNTL_OPTIONS0) & !SW_STALL_APPCPU_C0_MASK | 0x2;
+            let (c1, c0) = rtc_stalled_core1(self.get(RTC_CNTL_SW_CPU_STALL), self.get(RTC_CNTL_OPTIONS0));
             self.mem.insert(RTC_CNTL_SW_CPU_STALL, c1);
             self.mem.insert(RTC_CNTL_OPTIONS0, c0);
             self.update();
@@ -156,8 +151,7 @@ impl Regs for RecordingRegs {
     fn cpu_unstall(&mut self, core: u32) {
         self.log.push(Op::CpuUnstall(core));
         if core == 1 {
-            let c1 = self.get(RTC_CNTL_SW_CPU_STALL) & !SW_STALL_APPCPU_C1_MASK;
-            let c0 = self.get(RTC_CNTL_OPTIONS0) & !SW_STALL_APPCPU_C0_MASK;
+            let (c1, c0) = rtc_unstalled_core1(self.get(RTC_CNTL_SW_CPU_STALL), self.get(RTC_CNTL_OPTIONS0));
             self.mem.insert(RTC_CNTL_SW_CPU_STALL, c1);
             self.mem.insert(RTC_CNTL_OPTIONS0, c0);
             self.update();

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once};
 use std::time::{Duration, Instant};
 
+use splitcore_core0::core1::{rtc_stall_holds_core1, rtc_stalled_core1, rtc_unstalled_core1};
 use splitcore_core0::regs::*;
 use splitcore_core0::{Core1, LogRegion, Regs, Timing, LOG, LOG_LAYOUT};
 use splitcore_exec::TimeSource;
@@ -283,9 +284,8 @@ impl TwinRegs {
     }
 
     fn update(&mut self) {
-        let pattern = ((self.rtc_sw_cpu_stall & SW_STALL_APPCPU_C1_MASK) >> SW_STALL_APPCPU_C1_SHIFT) << 2
-            | (self.rtc_options0 & SW_STALL_APPCPU_C0_MASK);
-        let can_run = self.control_0 & (RUNSTALL | RESETING) == 0 && pattern != SW_STALL_PATTERN;
+        let can_run = self.control_0 & (RUNSTALL | RESETING) == 0
+            && !rtc_stall_holds_core1(self.rtc_sw_cpu_stall, self.rtc_options0);
         self.cpu.set_released(can_run);
     }
 }
@@ -335,17 +335,16 @@ impl Regs for TwinRegs {
 
     fn cpu_stall(&mut self, core: u32) {
         if core == 1 {
-            self.rtc_sw_cpu_stall =
-                self.rtc_sw_cpu_stall & !SW_STALL_APPCPU_C1_MASK | 0x21 << SW_STALL_APPCPU_C1_SHIFT;
-            self.rtc_options0 = self.rtc_options0 & !SW_STALL_APPCPU_C0_MASK | 0x2;
+            (self.rtc_sw_cpu_stall, self.rtc_options0) =
+                rtc_stalled_core1(self.rtc_sw_cpu_stall, self.rtc_options0);
             self.update();
         }
     }
 
     fn cpu_unstall(&mut self, core: u32) {
         if core == 1 {
-            self.rtc_sw_cpu_stall &= !SW_STALL_APPCPU_C1_MASK;
-            self.rtc_options0 &= !SW_STALL_APPCPU_C0_MASK;
+            (self.rtc_sw_cpu_stall, self.rtc_options0) =
+                rtc_unstalled_core1(self.rtc_sw_cpu_stall, self.rtc_options0);
             self.update();
         }
     }
