@@ -15,7 +15,6 @@
 //! * **Text** messages: JSON objects, [`ServerText`] (server → page) and [`Command`]
 //!   (page → server).
 
-use bytemuck::Zeroable;
 use motor_position_control::protocol::{Setpoint, TelemetrySample};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -64,9 +63,14 @@ pub fn encode_samples(samples: &[TelemetrySample]) -> Result<Vec<u8>, EncodeErro
     if samples.len() > MAX_SAMPLES_PER_MESSAGE {
         return Err(EncodeError::TooManySamples { count: samples.len() });
     }
+    Ok(telemetry_message(samples))
+}
+
+/// One telemetry message; `samples` holds 1..=[`MAX_SAMPLES_PER_MESSAGE`] samples.
+fn telemetry_message(samples: &[TelemetrySample]) -> Vec<u8> {
     let mut out = header(KIND_TELEMETRY, samples.len() as u16, TelemetrySample::SIZE as u16);
     out.extend_from_slice(bytemuck::cast_slice(samples));
-    Ok(out)
+    out
 }
 
 /// Encodes any number of samples as consecutive telemetry messages of at most
@@ -81,14 +85,7 @@ pub fn encode_samples(samples: &[TelemetrySample]) -> Result<Vec<u8>, EncodeErro
 /// assert_eq!(sizes, [8 + 256 * 40, 8 + 44 * 40]);
 /// ```
 pub fn encode_sample_messages(samples: &[TelemetrySample]) -> Vec<Vec<u8>> {
-    samples
-        .chunks(MAX_SAMPLES_PER_MESSAGE)
-        .map(|chunk| {
-            let mut out = header(KIND_TELEMETRY, chunk.len() as u16, TelemetrySample::SIZE as u16);
-            out.extend_from_slice(bytemuck::cast_slice(chunk));
-            out
-        })
-        .collect()
+    samples.chunks(MAX_SAMPLES_PER_MESSAGE).map(telemetry_message).collect()
 }
 
 /// Encodes one loop-statistics message.
@@ -175,11 +172,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         KIND_TELEMETRY => Decoded::Telemetry(
             body.chunks_exact(TelemetrySample::SIZE).map(bytemuck::pod_read_unaligned).collect(),
         ),
-        _ => {
-            let mut stats = TaskStats::zeroed();
-            bytemuck::bytes_of_mut(&mut stats).copy_from_slice(body);
-            Decoded::Stats(stats)
-        }
+        _ => Decoded::Stats(bytemuck::pod_read_unaligned(body)),
     })
 }
 
@@ -572,7 +565,9 @@ pub enum ServerText {
     },
 }
 
-/// [`Command`] as echoed to the pages.
+/// [`Command`] as echoed to the pages. A separate type because [`ServerText`] can be
+/// deserialised (by clients and tests) while a [`Command`] only comes from [`parse_command`],
+/// which enforces its ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum CommandEcho {
