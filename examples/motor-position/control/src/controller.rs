@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use splitcore_hal::{count_delta, AdcSample, OutputPin, PwmDuty, QuadratureCounter};
+use splitcore_hal::{AdcSample, OutputPin, PwmDuty, QuadratureCounter};
 
 use crate::pi::Pi;
 use crate::protocol::{Setpoint, TelemetrySample, CONTROL_HZ};
@@ -287,8 +287,6 @@ pub struct Controller<E, A, P, D, N> {
     rad_per_count: f32,
     a_per_mv: f32,
     inv_supply: f32,
-    last_count: i32,
-    position_counts: i32,
     est_position: f32,
     est_velocity: f32,
     velocity: Pi,
@@ -356,8 +354,6 @@ where
             rad_per_count,
             a_per_mv: 1.0 / config.adc_mv_per_a,
             inv_supply: 1.0 / config.supply_v,
-            last_count: count,
-            position_counts: count,
             est_position: count as f32 * rad_per_count,
             est_velocity: 0.0,
             velocity: Pi::new(
@@ -419,10 +415,7 @@ where
     /// [`ControllerConfig::check_setpoint`]).
     pub fn step(&mut self, command: &Setpoint) -> ControlOutput {
         // Position: absolute encoder count (wrapping), speed from a tracking observer.
-        let delta = count_delta(self.last_count, self.encoder.count());
-        self.last_count = self.last_count.wrapping_add(delta);
-        self.position_counts = self.position_counts.wrapping_add(delta);
-        let position = self.position_counts as f32 * self.rad_per_count;
+        let position = self.encoder.count() as f32 * self.rad_per_count;
         let err = position - self.est_position;
         self.est_velocity += self.config.observer_ki * err * DT;
         self.est_position += (self.est_velocity + self.config.observer_kp * err) * DT;

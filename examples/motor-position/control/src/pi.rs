@@ -45,13 +45,6 @@ impl Pi {
         self.integral = 0.0;
     }
 
-    /// Changes the output range (e.g. a speed limit from the setpoint).
-    pub fn set_limits(&mut self, min: f32, max: f32) {
-        let (min, max) = if min <= max { (min, max) } else { (max, min) };
-        self.min = min;
-        self.max = max;
-    }
-
     /// One update with error `error` over `dt` seconds and feed-forward `ff`: returns the
     /// clamped output and whether it was clamped.
     #[inline]

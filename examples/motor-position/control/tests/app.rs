@@ -19,12 +19,16 @@ fn app<'a>(sim: &'a SimState, region: &Region<'a>) -> SimApp<'a> {
     App::new(ctl, Ports::claim(region).unwrap())
 }
 
+/// Core 0's side (initialised) and core 1's side (attached) of one region.
+fn regions(shared: &RegionBuf<{ LAYOUT.size() }>) -> (Region<'_>, Region<'_>) {
+    (Region::init(shared, &LAYOUT).unwrap(), Region::attach(shared, &LAYOUT).unwrap())
+}
+
 #[test]
 fn a_full_telemetry_ring_drops_and_counts_without_blocking() {
     let sim = SimState::new();
     let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
-    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
-    let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
+    let (core0, core1) = regions(&shared);
     let mut app = app(&sim, &core1);
     let mut rx = core0.frame_consumer(TELEMETRY).unwrap();
     let events = core0.event_receiver(EVENTS).unwrap();
@@ -57,8 +61,7 @@ fn a_full_telemetry_ring_drops_and_counts_without_blocking() {
 fn commands_are_checked_and_notices_explain_them() {
     let sim = SimState::new();
     let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
-    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
-    let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
+    let (core0, core1) = regions(&shared);
     let mut app = app(&sim, &core1);
     let mut tx = core0.mailbox_writer(SETPOINT).unwrap();
     for p in 0..CALIBRATION_PERIODS {
@@ -97,8 +100,7 @@ fn commands_are_checked_and_notices_explain_them() {
 fn an_adc_fault_is_reported_and_a_new_command_clears_it() {
     let sim = SimState::new();
     let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
-    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
-    let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
+    let (core0, core1) = regions(&shared);
     let mut app = app(&sim, &core1);
     let mut tx = core0.mailbox_writer(SETPOINT).unwrap();
     tx.write(&Setpoint::position(1, 1.0, 20.0));
@@ -127,8 +129,7 @@ fn an_adc_fault_is_reported_and_a_new_command_clears_it() {
 fn a_corrupt_telemetry_ring_stops_telemetry_but_not_control() {
     let sim = SimState::new();
     let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
-    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
-    let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
+    let (core0, core1) = regions(&shared);
     let mut app = app(&sim, &core1);
     let mut tx = core0.mailbox_writer(SETPOINT).unwrap();
     tx.write(&Setpoint::position(1, 1.0, 20.0));
@@ -162,8 +163,7 @@ fn a_corrupt_telemetry_ring_stops_telemetry_but_not_control() {
 fn statistics_are_published_for_core_0() {
     let sim = SimState::new();
     let shared = RegionBuf::<{ LAYOUT.size() }>::new_boxed();
-    let core0 = Region::init(&*shared, &LAYOUT).unwrap();
-    let core1 = Region::attach(&*shared, &LAYOUT).unwrap();
+    let (core0, core1) = regions(&shared);
     let mut app = app(&sim, &core1);
     let rx = core0.mailbox_reader(LOOP_STATS).unwrap();
     assert_eq!(rx.read().unwrap(), None);

@@ -405,7 +405,6 @@ impl Twin {
     }
 }
 
-/// Core 0's ends of the example's channels.
 /// Overwrites the region header's magic word.
 fn corrupt_region_magic(app: &RegionBuf<{ LAYOUT.size() }>) {
     // SAFETY: the header's magic is the region's first word (4-aligned, inside the buffer);
@@ -414,6 +413,7 @@ fn corrupt_region_magic(app: &RegionBuf<{ LAYOUT.size() }>) {
     magic.store(0xdead_beef, Ordering::Release);
 }
 
+/// Core 0's ends of the example's channels.
 struct Core0Ports<'a> {
     setpoint: MailboxWriter<'a, Setpoint>,
     telemetry: FrameConsumer<'a>,
@@ -615,10 +615,7 @@ impl<'a> Core0App<'a> {
             }
             if ms % 100 == 0 {
                 if let Some(p) = ports.as_ref() {
-                    if let Ok(Some(stats)) = p.stats.read() {
-                        self.summary.last_stats = Some(stats);
-                        self.emit(TwinEvent::LoopStats { time_us: self.now_us(), stats });
-                    }
+                    self.read_stats(p);
                 }
             }
             self.forward_log(&mut core);
@@ -641,10 +638,15 @@ impl<'a> Core0App<'a> {
         self.forward_log(&mut core);
         if let Some(p) = ports.as_mut() {
             let _ = self.drain_telemetry(&mut p.telemetry, &mut expected_seq);
-            if let Ok(Some(stats)) = p.stats.read() {
-                self.summary.last_stats = Some(stats);
-                self.emit(TwinEvent::LoopStats { time_us: self.now_us(), stats });
-            }
+            self.read_stats(p);
+        }
+    }
+
+    /// Reads core 1's loop statistics (if published) into the summary and emits them.
+    fn read_stats(&mut self, p: &Core0Ports<'_>) {
+        if let Ok(Some(stats)) = p.stats.read() {
+            self.summary.last_stats = Some(stats);
+            self.emit(TwinEvent::LoopStats { time_us: self.now_us(), stats });
         }
     }
 
@@ -653,7 +655,6 @@ impl<'a> Core0App<'a> {
         rx: &mut FrameConsumer<'_>,
         expected: &mut Option<u32>,
     ) -> Result<(), splitcore_ipc::Error> {
-        let mut buf = [0u8; TelemetrySample::SIZE];
         while let Some(frame) = rx.read()? {
             if frame.len() != TelemetrySample::SIZE {
                 let len = frame.len();
@@ -661,9 +662,8 @@ impl<'a> Core0App<'a> {
                 self.error(format!("telemetry frame of {len} bytes, expected {}", TelemetrySample::SIZE));
                 continue;
             }
-            buf.copy_from_slice(&frame);
+            let sample: TelemetrySample = bytemuck::pod_read_unaligned(&frame);
             frame.release();
-            let sample: TelemetrySample = bytemuck::pod_read_unaligned(&buf);
             if let Some(e) = *expected {
                 let gap = sample.seq.wrapping_sub(e);
                 if (gap as i32) > 0 {
