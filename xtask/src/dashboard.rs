@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::root;
-use crate::tasks::kconfcheck_file;
+use crate::tasks::{cargo, kconfcheck_file};
+use crate::{host_debug_bin, root};
 
 /// The page's test folder (package.json, the tests).
 fn tests_dir() -> PathBuf {
@@ -68,16 +68,6 @@ pub fn test() -> Result<()> {
         browser_scenario(scenario)?;
     }
     println!("\ndashboard: all checks passed in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-fn cargo(args: &[&str]) -> Result<()> {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(args)
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("running cargo {}", args.join(" ")))?;
-    ensure!(status.success(), "cargo {} failed ({status})", args.join(" "));
     Ok(())
 }
 
@@ -143,9 +133,7 @@ fn wait_for(child: &mut Child, limit: Duration) -> Result<Option<ExitStatus>> {
 fn browser_scenario(scenario: Scenario) -> Result<()> {
     let name = scenario.name();
     println!("\ndashboard: browser test, scenario `{name}`, against the twin");
-    let twin_bin = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root().join("target"), std::path::PathBuf::from)
-        .join("debug/motor-position-twin");
+    let twin_bin = host_debug_bin("motor-position-twin");
     let log_path = out_dir().join(format!("twin-{name}.log"));
     let mut log = File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--seconds", "600"];

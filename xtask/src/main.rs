@@ -112,6 +112,14 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_owned()
 }
 
+/// A binary of the host workspace's debug build (`$CARGO_TARGET_DIR` or `target/`).
+pub fn host_debug_bin(name: &str) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), PathBuf::from)
+        .join("debug")
+        .join(name)
+}
+
 fn main() -> Result<()> {
     splitcore_build::wrapper::run_if_requested();
     let cli = Cli::parse();

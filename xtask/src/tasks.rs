@@ -329,7 +329,7 @@ pub fn demo_and_decode() -> Result<()> {
     Ok(())
 }
 
-fn cargo(args: &[&str]) -> Result<()> {
+pub(crate) fn cargo(args: &[&str]) -> Result<()> {
     cargo_with_env(args, &[])
 }
 
@@ -443,53 +443,30 @@ pub fn fuzz_ipc(seconds: u32) -> Result<()> {
 pub fn check_core1_archive() -> Result<()> {
     let probes =
         build_into(TargetSpec::Esp32s3, &["asm-probes", "check-bad"], &root().join(STANDALONE_TARGET_DIR))?;
-    let archive = probes.archive("asm-probes")?.display().to_string();
-    let annotations = root().join("crates/check/data/asm-probes.annotations").display().to_string();
+    let data = root().join("crates/check/data");
     // `splitcore_core0_panic` is referenced only on the core-0 branch of the panic handler
     // (`core_id() != 1`), so core 1 never calls it (the component defines it in flash).
-    cargo(&[
-        "run",
-        "--quiet",
-        "-p",
-        "splitcore",
-        "--",
-        "check",
-        &archive,
-        "--allow",
-        "splitcore_core0_panic",
-        "--annotations",
-        &annotations,
-    ])?;
+    splitcore_check(
+        probes.archive("asm-probes")?,
+        &["--allow", "splitcore_core0_panic"],
+        &data.join("asm-probes.annotations"),
+    )?;
     // The motor-position example's core-1 program, the archive its ESP-IDF app links: built on
     // its own (its `splitcore-ipc/ffi` must not change the archives above), checked with its
     // allow-list and annotations (each entry justified in the file).
     let example =
         build_into(TargetSpec::Esp32s3, &["motor-position-firmware"], &root().join(STANDALONE_TARGET_DIR))?;
-    let archive = example.archive("motor-position-firmware")?.display().to_string();
-    let data = root().join("crates/check/data");
     let allow = data.join("motor-position-firmware.allow").display().to_string();
-    let annotations = data.join("motor-position-firmware.annotations").display().to_string();
-    cargo(&[
-        "run",
-        "--quiet",
-        "-p",
-        "splitcore",
-        "--",
-        "check",
-        &archive,
-        "--allow-file",
-        &allow,
-        "--annotations",
-        &annotations,
-    ])?;
-    let status = Command::new("cargo")
-        .args(["test", "-p", "splitcore-check", "--test", "real_archive", "-p", "splitcore", "--test", "cli"])
-        .env("SPLITCORE_REAL_ARCHIVES", "required")
-        .current_dir(root())
-        .status()
-        .context("running cargo test")?;
-    ensure!(status.success(), "the checker's real-archive tests failed ({status})");
-    Ok(())
+    splitcore_check(
+        example.archive("motor-position-firmware")?,
+        &["--allow-file", &allow],
+        &data.join("motor-position-firmware.annotations"),
+    )?;
+    cargo_with_env(
+        &["test", "-p", "splitcore-check", "--test", "real_archive", "-p", "splitcore", "--test", "cli"],
+        &[("SPLITCORE_REAL_ARCHIVES", "required".to_owned())],
+    )
+    .context("the checker's real-archive tests failed")
 }
 
 /// The bytes of the checker's "worst case: ... = N B (...) of ... stack" line.
@@ -497,6 +474,16 @@ fn worst_case_stack(report: &str) -> Option<u64> {
     let line = report.lines().find(|l| l.trim_start().starts_with("worst case:"))?;
     let (_, after) = line.rsplit_once(" = ")?;
     after.split(" B").next()?.trim().parse().ok()
+}
+
+/// `splitcore check <archive> <allow> --annotations <annotations>` (through cargo, so the
+/// checker is built first).
+fn splitcore_check(archive: &std::path::Path, allow: &[&str], annotations: &std::path::Path) -> Result<()> {
+    let (archive, annotations) = (archive.display().to_string(), annotations.display().to_string());
+    let mut args = vec!["run", "--quiet", "-p", "splitcore", "--", "check", &archive];
+    args.extend_from_slice(allow);
+    args.extend(["--annotations", &annotations]);
+    cargo(&args)
 }
 
 /// Name of the project `scaffold_test` generates.
@@ -518,8 +505,7 @@ pub fn scaffold_test() -> Result<()> {
     }
     std::fs::create_dir_all(&work)?;
     cargo(&["build", "--quiet", "-p", "splitcore"])?;
-    let host_target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
-    let splitcore = host_target.join("debug/splitcore");
+    let splitcore = crate::host_debug_bin("splitcore");
     let run = |what: &str, cmd: &mut Command| -> Result<std::process::Output> {
         println!("scaffold-test: {what}");
         let started = Instant::now();

@@ -81,7 +81,7 @@ impl Toolchain {
                 core.display()
             );
         }
-        if std::env::var_os("XTENSA_LLVM_MC").is_none() && which("llvm-mc-22").is_err() {
+        if find_tool("XTENSA_LLVM_MC", "llvm-mc-22").is_err() {
             bail!(
                 "llvm-mc-22 is not on PATH: install Debian's `llvm-22` (the literal-placement \
                  wrapper assembles with it; `cargo xtask setup` does it) or set XTENSA_LLVM_MC"

@@ -148,16 +148,12 @@ pub fn render(report: &Report, colour: bool) -> String {
             let _ = writeln!(o, "    {bytes:>6}  {f}");
         }
     }
-    if let Some(b) = deepest(&s.asynchronous) {
-        let _ = writeln!(o, "  deepest async path ({} B, from {}):", b.bytes.unwrap_or(0), b.root);
-        for (f, bytes) in &b.path {
-            let _ = writeln!(o, "    {bytes:>6}  {f}");
-        }
-    }
-    if let Some(b) = deepest(&s.nested) {
-        let _ = writeln!(o, "  deepest interrupt level ({} B, from {}):", b.bytes.unwrap_or(0), b.root);
-        for (f, bytes) in &b.path {
-            let _ = writeln!(o, "    {bytes:>6}  {f}");
+    for (label, bounds) in [("deepest async path", &s.asynchronous), ("deepest interrupt level", &s.nested)] {
+        if let Some(b) = deepest(bounds) {
+            let _ = writeln!(o, "  {label} ({} B, from {}):", b.bytes.unwrap_or(0), b.root);
+            for (f, bytes) in &b.path {
+                let _ = writeln!(o, "    {bytes:>6}  {f}");
+            }
         }
     }
     for r in &s.unbounded {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use splitcore_check::stack::Unbounded;
 use splitcore_check::{
-    check, entry_frames, render, Annotations, Config, NESTED_INTERRUPT_ENTRIES, SPILL_BYTES,
+    check, entry_frames, render, Annotations, Config, Report, NESTED_INTERRUPT_ENTRIES, SPILL_BYTES,
 };
 
 /// The ESP32-S3 release archive of firmware crate `lib` (`libasm_probes.a`, ...), built on its
@@ -88,13 +88,18 @@ fn real_archive_report() {
     assert!(report.elapsed_ms < 1000.0, "{} ms", report.elapsed_ms);
 }
 
-#[test]
-fn real_archive_with_annotations_is_bounded() {
-    let Some(path) = archive() else { return };
-    let mut config = Config::new(&path);
+/// The probes' archive checked as CI checks it: core 0's panic hook allowed, the annotations
+/// in `data/asm-probes.annotations`. `None` when the archive is absent.
+fn annotated_probe_report() -> Option<Report> {
+    let mut config = Config::new(archive()?);
     config.allow.push("splitcore_core0_panic".into());
     config.annotations = Annotations::parse(include_str!("../data/asm-probes.annotations")).unwrap();
-    let report = check(&config).unwrap();
+    Some(check(&config).unwrap())
+}
+
+#[test]
+fn real_archive_with_annotations_is_bounded() {
+    let Some(report) = annotated_probe_report() else { return };
     println!("{}", render(&report, false));
     assert!(report.stack.unbounded.is_empty(), "{:#?}", report.stack.unbounded);
     let total = report.stack.total.expect("bounded");
@@ -109,11 +114,7 @@ fn real_archive_with_annotations_is_bounded() {
 /// path plus the worst remaining asynchronous path (the crash path).
 #[test]
 fn nested_interrupt_levels_add_up() {
-    let Some(path) = archive() else { return };
-    let mut config = Config::new(&path);
-    config.allow.push("splitcore_core0_panic".into());
-    config.annotations = Annotations::parse(include_str!("../data/asm-probes.annotations")).unwrap();
-    let report = check(&config).unwrap();
+    let Some(report) = annotated_probe_report() else { return };
     let s = &report.stack;
     let names: Vec<&str> = s.nested.iter().map(|b| b.root.as_str()).collect();
     assert_eq!(names, NESTED_INTERRUPT_ENTRIES);

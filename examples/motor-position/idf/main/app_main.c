@@ -61,6 +61,13 @@ static char s_report[2048];
 static char s_json[2600];
 static char s_line_json[320];
 
+/* Sends a message to every page and keeps it for pages that connect later. */
+static void publish_latest(int slot, const uint8_t *data, size_t len, bool binary)
+{
+    motor_web_set_snapshot(slot, data, len, binary);
+    motor_web_broadcast(data, len, binary);
+}
+
 /* ---- core 1's log and faults, to the console and the pages ----------------------------- */
 
 static void forward_line(const char *line, size_t len)
@@ -93,8 +100,7 @@ static void publish_crash(void)
     }
     size_t len = motor_json_text(s_json, sizeof s_json, "crash", "report", s_report, (size_t)n);
     if (len > 0) {
-        motor_web_set_snapshot(MOTOR_WEB_SNAPSHOT_CRASH, (const uint8_t *)s_json, len, false);
-        motor_web_broadcast((const uint8_t *)s_json, len, false);
+        publish_latest(MOTOR_WEB_SNAPSHOT_CRASH, (const uint8_t *)s_json, len, false);
     }
     s_crash_sent = true;
 }
@@ -196,8 +202,7 @@ static void publish_status(int64_t now_us)
                                  heartbeat > 0 ? (uint32_t)heartbeat : 0u, stack > 0 ? (uint32_t)stack : 0u,
                                  s_restarts, (uint64_t)(now_us / 1000), detail);
     if (n > 0) {
-        motor_web_set_snapshot(MOTOR_WEB_SNAPSHOT_STATUS, (const uint8_t *)s_json, n, false);
-        motor_web_broadcast((const uint8_t *)s_json, n, false);
+        publish_latest(MOTOR_WEB_SNAPSHOT_STATUS, (const uint8_t *)s_json, n, false);
     }
 }
 
@@ -235,8 +240,7 @@ static void forward_task(void *arg)
             next_stats = now + STATS_PERIOD_MS * 1000;
             int32_t n = motor_pack_stats(&s_bridge, s_stats_msg, sizeof s_stats_msg);
             if (n > 0) {
-                motor_web_set_snapshot(MOTOR_WEB_SNAPSHOT_STATS, s_stats_msg, (size_t)n, true);
-                motor_web_broadcast(s_stats_msg, (size_t)n, true);
+                publish_latest(MOTOR_WEB_SNAPSHOT_STATS, s_stats_msg, (size_t)n, true);
             }
         }
         int32_t lines = splitcore_poll_log(log_sink, NULL, LOG_LINES_PER_TICK);
