@@ -110,7 +110,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
         }
         (Some(flag), _) => flag,
         (None, Some(Ok(env))) => env,
-        (None, None) => 16384,
+        (None, None) => splitcore_check::DEFAULT_STACK_SIZE,
     };
     if stack_size < 2048 || stack_size % 16 != 0 || stack_size > 256 * 1024 {
         eprintln!("splitcore build: stack size {stack_size}: must be a multiple of 16 between 2048 and 262144 bytes");

@@ -88,16 +88,20 @@ pub(crate) fn route_output(chip: &Chip<'_>, pin: u8, signal: u16, invert: bool) 
 /// Routes `pin` to peripheral input signal `signal` (`GPIO_FUNCm_IN_SEL_CFG_REG`: `IN_SEL` =
 /// pin, `SEL` = 1 through the matrix) and makes the pad an input (`FUN_IE`, pull).
 pub(crate) fn route_input(chip: &Chip<'_>, pin: u8, signal: u16, pull: Pull) {
-    let b = chip.blocks();
-    b.io_mux.gpio(pin as usize).write(|w| {
-        // SAFETY: valid field values, as in `route_output`.
-        unsafe { w.mcu_sel().bits(PIN_FUNC_GPIO).fun_drv().bits(DRIVE_20MA) };
-        w.fun_ie().set_bit().fun_wpu().bit(pull == Pull::Up).fun_wpd().bit(pull == Pull::Down)
-    });
-    b.gpio.func_in_sel_cfg(signal as usize).write(|w| {
+    input_pad(chip, pin, pull);
+    chip.blocks().gpio.func_in_sel_cfg(signal as usize).write(|w| {
         // SAFETY: IN_SEL is 6 bits; pins are checked to be <= 48.
         unsafe { w.in_sel().bits(pin) };
         w.in_inv_sel().clear_bit().sel().set_bit()
+    });
+}
+
+/// Makes `pin`'s pad a GPIO-function input (IO_MUX: function 2, 20 mA, `FUN_IE`, `pull`).
+fn input_pad(chip: &Chip<'_>, pin: u8, pull: Pull) {
+    chip.blocks().io_mux.gpio(pin as usize).write(|w| {
+        // SAFETY: valid field values, as in `route_output`.
+        unsafe { w.mcu_sel().bits(PIN_FUNC_GPIO).fun_drv().bits(DRIVE_20MA) };
+        w.fun_ie().set_bit().fun_wpu().bit(pull == Pull::Up).fun_wpd().bit(pull == Pull::Down)
     });
 }
 
@@ -135,23 +139,8 @@ impl<'a> Chip<'a> {
         };
         let mut out = Output { gpio, bank1, mask, w1ts, w1tc, _claim: claim };
         out.write(high);
-        gpio.func_out_sel_cfg(pin as usize).write(|w| {
-            // SAFETY: 256 = SIG_GPIO_OUT_IDX, a valid 9-bit OUT_SEL value.
-            unsafe { w.out_sel().bits(SIG_GPIO_OUT_IDX) };
-            w.inv_sel().clear_bit().oen_sel().set_bit().oen_inv_sel().clear_bit()
-        });
-        self.blocks().io_mux.gpio(pin as usize).write(|w| {
-            // SAFETY: valid field values (function 2, 20 mA).
-            unsafe { w.mcu_sel().bits(PIN_FUNC_GPIO).fun_drv().bits(DRIVE_20MA) };
-            w.fun_ie().clear_bit().fun_wpu().clear_bit().fun_wpd().clear_bit()
-        });
-        if bank1 {
-            // SAFETY: W1TS: sets only this pin's enable bit.
-            gpio.enable1_w1ts().write(|w| unsafe { w.bits(mask) });
-        } else {
-            // SAFETY: as above.
-            gpio.enable_w1ts().write(|w| unsafe { w.bits(mask) });
-        }
+        // SIG_GPIO_OUT_IDX: the matrix drives the pad from GPIO_OUT_REG.
+        route_output(self, pin, SIG_GPIO_OUT_IDX, false);
         Ok(out)
     }
 
@@ -168,11 +157,7 @@ impl<'a> Chip<'a> {
             // SAFETY: as above.
             gpio.enable_w1tc().write(|w| unsafe { w.bits(mask) });
         }
-        self.blocks().io_mux.gpio(pin as usize).write(|w| {
-            // SAFETY: valid field values (function 2, 20 mA).
-            unsafe { w.mcu_sel().bits(PIN_FUNC_GPIO).fun_drv().bits(DRIVE_20MA) };
-            w.fun_ie().set_bit().fun_wpu().bit(pull == Pull::Up).fun_wpd().bit(pull == Pull::Down)
-        });
+        input_pad(self, pin, pull);
         Ok(Input { gpio, bank1, mask, _claim: claim })
     }
 }

@@ -167,7 +167,6 @@ enum Force {
 /// One operator's complementary output pair (see the module docs).
 pub struct ComplementaryPwm<'c> {
     ch: &'c pac::mcpwm0::CH,
-    period: u16,
     forced: Force,
     timing: Timing,
     _unit: UnitClaim<'c>,
@@ -304,14 +303,7 @@ impl<'a> Chip<'a> {
         gpio::route_output(self, pin_a, sig_a, false);
         gpio::route_output(self, pin_b, sig_a + 1, false);
 
-        Ok(ComplementaryPwm {
-            ch,
-            period: timing.period,
-            forced: Force::Low,
-            timing,
-            _unit: claim,
-            _pins: [a, b],
-        })
+        Ok(ComplementaryPwm { ch, forced: Force::Low, timing, _unit: claim, _pins: [a, b] })
     }
 }
 
@@ -338,21 +330,22 @@ impl embedded_hal::pwm::ErrorType for ComplementaryPwm<'_> {
 impl embedded_hal::pwm::SetDutyCycle for ComplementaryPwm<'_> {
     #[inline]
     fn max_duty_cycle(&self) -> u16 {
-        self.period
+        self.timing.period
     }
 
     /// Writes compare A's shadow register (`PWM_GENk_TSTMP_A_REG`, loaded at the next timer
     /// zero): one store. 0 and `max` switch to a forced level (one more store on change).
     #[inline]
     fn set_duty_cycle(&mut self, duty: u16) -> Result<(), DutyOutOfRange> {
-        if duty > self.period {
-            return Err(DutyOutOfRange { duty, max: self.period });
+        let max = self.timing.period;
+        if duty > max {
+            return Err(DutyOutOfRange { duty, max });
         }
         // SAFETY: 16-bit compare value.
         self.ch.cmpr_value0().write(|w| unsafe { w.a().bits(duty) });
         let force = if duty == 0 {
             Force::Low
-        } else if duty == self.period {
+        } else if duty == max {
             Force::High
         } else {
             Force::None
@@ -365,7 +358,6 @@ impl embedded_hal::pwm::SetDutyCycle for ComplementaryPwm<'_> {
 impl core::fmt::Debug for ComplementaryPwm<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ComplementaryPwm")
-            .field("period", &self.period)
             .field("forced", &self.forced)
             .field("timing", &self.timing)
             .finish_non_exhaustive()

@@ -96,25 +96,20 @@ impl core::fmt::Display for SnapshotTimeout {
 
 impl core::error::Error for SnapshotTimeout {}
 
-/// Reads one counter unit.
-fn snapshot(
-    st: &pac::systimer::RegisterBlock,
-    unit: usize,
-) -> Result<&pac::systimer::UNIT_VALUE, SnapshotTimeout> {
-    let op = st.unit_op(unit);
+/// Asks for a snapshot of `op`'s counter unit (`UPDATE`) and waits, at most
+/// [`MAX_VALID_POLLS`] polls, for `VALUE_VALID`; `false` if it did not come.
+#[inline]
+fn request_snapshot(op: &pac::systimer::UNIT_OP) -> bool {
     // SAFETY: sets UPDATE; VALUE_VALID (read-only) is written back unchanged.
     op.modify(|r, w| unsafe { w.bits(r.bits() | UPDATE) });
-    let valid = crate::poll_until(MAX_VALID_POLLS, || op.read().bits() & VALID != 0);
-    if valid {
-        Ok(st.unit_value(unit))
-    } else {
-        Err(SnapshotTimeout)
-    }
+    crate::poll_until(MAX_VALID_POLLS, || op.read().bits() & VALID != 0)
 }
 
-fn now_u64(st: &pac::systimer::RegisterBlock, unit: usize) -> Result<u64, SnapshotTimeout> {
+fn now_u64(op: &pac::systimer::UNIT_OP, value: &pac::systimer::UNIT_VALUE) -> Result<u64, SnapshotTimeout> {
     for _ in 0..3 {
-        let value = snapshot(st, unit)?;
+        if !request_snapshot(op) {
+            return Err(SnapshotTimeout);
+        }
         let hi = value.hi().read().bits() & 0xf_ffff;
         let lo = value.lo().read().bits();
         if value.hi().read().bits() & 0xf_ffff == hi {
@@ -126,7 +121,6 @@ fn now_u64(st: &pac::systimer::RegisterBlock, unit: usize) -> Result<u64, Snapsh
 
 /// The SYSTIMER counter as a [`TimeSource`] (16 MHz, low 32 bits, wrapping every ~268 s).
 pub struct SysTimer<'c> {
-    st: &'c pac::systimer::RegisterBlock,
     unit: usize,
     op: &'c pac::systimer::UNIT_OP,
     value: &'c pac::systimer::UNIT_VALUE,
@@ -141,7 +135,6 @@ impl<'a> Chip<'a> {
         let st = self.blocks().systimer;
         let u = unit as usize;
         Ok(SysTimer {
-            st,
             unit: u,
             op: st.unit_op(u),
             value: st.unit_value(u),
@@ -170,7 +163,7 @@ impl<'a> Chip<'a> {
 impl SysTimer<'_> {
     /// The full 52-bit count.
     pub fn now_u64(&self) -> Result<u64, SnapshotTimeout> {
-        now_u64(self.st, self.unit)
+        now_u64(self.op, self.value)
     }
 
     /// How many [`now`](TimeSource::now) calls returned an unconfirmed (possibly old) low
@@ -184,10 +177,7 @@ impl TimeSource for SysTimer<'_> {
     /// Snapshot handshake, then `SYSTIMER_UNITn_VALUE_LO_REG`.
     #[inline]
     fn now(&self) -> u32 {
-        let op = self.op;
-        // SAFETY: sets UPDATE; VALUE_VALID (read-only) is written back unchanged.
-        op.modify(|r, w| unsafe { w.bits(r.bits() | UPDATE) });
-        if !crate::poll_until(MAX_VALID_POLLS, || op.read().bits() & VALID != 0) {
+        if !request_snapshot(self.op) {
             self.stale.set(self.stale.get().wrapping_add(1));
         }
         self.value.lo().read().bits()
@@ -251,7 +241,7 @@ impl TimerAlarm for SysAlarm<'_> {
     /// read (snapshot timeout) the target is set from the last snapshot value plus `at`'s
     /// distance, which is at worst early: the executive re-checks the time when it fires.
     fn set_alarm(&mut self, at: u32) {
-        let now = match now_u64(self.st, self.unit) {
+        let now = match now_u64(self.st.unit_op(self.unit), self.st.unit_value(self.unit)) {
             Ok(now) => now,
             Err(SnapshotTimeout) => {
                 let v = self.st.unit_value(self.unit);

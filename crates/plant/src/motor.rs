@@ -401,13 +401,10 @@ impl DcMotor {
     /// After a full pass without a located boundary (the last pass): keep the invariants.
     fn settle_ends(&mut self, m: Mode) {
         if m.dir != 0.0 && self.y[W] * m.dir < 0.0 {
-            self.y[E_F] += self.kinetic_energy_j();
-            self.y[W] = 0.0;
-            self.stuck = true;
+            self.settle_boundary(Boundary::Speed);
         }
         if m.drive_v.is_none() && m.freewheel != 0.0 && self.y[I] * m.freewheel < 0.0 {
-            self.y[E_R] += self.magnetic_energy_j();
-            self.y[I] = 0.0;
+            self.settle_boundary(Boundary::Current);
         }
     }
 }

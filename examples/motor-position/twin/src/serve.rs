@@ -266,10 +266,7 @@ impl LiveTwin {
                 }
                 publish(&dashboard, event, speed, &mut batch);
             }
-            if !batch.is_empty() {
-                dashboard.publish_samples(&batch);
-                batch.clear();
-            }
+            flush_samples(&dashboard, &mut batch);
             for command in commands.try_iter() {
                 handle.send(Command::Act(match command {
                     splitcore_dashboard::Command::Position { position_rad, velocity_limit_rad_s } => {
@@ -332,6 +329,14 @@ fn status_message(time_us: u64, status: &Core1Status, speed: f64) -> Status {
     }
 }
 
+/// Publishes the samples collected in `batch` (if any) and empties it.
+fn flush_samples(dashboard: &Dashboard, batch: &mut Vec<TelemetrySample>) {
+    if !batch.is_empty() {
+        dashboard.publish_samples(batch);
+        batch.clear();
+    }
+}
+
 fn publish(dashboard: &Dashboard, event: TwinEvent, speed: f64, batch: &mut Vec<TelemetrySample>) {
     match event {
         TwinEvent::Telemetry(sample) => batch.push(sample),
@@ -343,10 +348,7 @@ fn publish(dashboard: &Dashboard, event: TwinEvent, speed: f64, batch: &mut Vec<
         TwinEvent::Log { side: Side::Core0, line, .. } => dashboard.publish_log(&line),
         TwinEvent::CrashReport { report, .. } => {
             // Samples before the crash go out before the report.
-            if !batch.is_empty() {
-                dashboard.publish_samples(batch);
-                batch.clear();
-            }
+            flush_samples(dashboard, batch);
             dashboard.publish_crash(&report);
             let first = report.lines().next().unwrap_or("");
             dashboard.publish_log(&format!("core 0: core 1 crashed: {first}"));
