@@ -53,6 +53,24 @@ fn kib(n: u64) -> String {
     format!("{:.1} KiB", n as f64 / 1024.0)
 }
 
+/// The archives' bytes (panic locations in `.rodata`) must not depend on where the repository
+/// is checked out: xtask remaps the checkout to `/splitcore` and cargo's home to `/cargo`.
+/// Without that, the DRAM footprint the READMEs quote differed between this machine and CI.
+#[test]
+fn archives_name_no_path_of_this_checkout() {
+    let checkout =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the checkout");
+    let checkout = checkout.to_str().expect("a UTF-8 checkout path");
+    for lib in ["asm_probes", "motor_position_firmware"] {
+        let Some(path) = built_archive(lib) else { continue };
+        let bytes = std::fs::read(&path).expect("the archive reads");
+        let named = bytes.windows(checkout.len()).filter(|w| *w == checkout.as_bytes()).count();
+        assert_eq!(named, 0, "{} names the checkout {checkout} {named} times", path.display());
+        let remapped = bytes.windows(b"/splitcore/crates/".len()).any(|w| w == b"/splitcore/crates/");
+        assert!(remapped, "{}: no remapped source path at all (did the panic locations go?)", path.display());
+    }
+}
+
 #[test]
 fn real_archive_report() {
     let Some(path) = archive() else { return };
