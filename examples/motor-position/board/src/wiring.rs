@@ -77,8 +77,9 @@ pub fn controller<'c, 'g>(
     config: ControllerConfig,
     guard: &'g FaultGuard,
 ) -> Result<MotorController<'c, 'g>, WiringError> {
+    // The pin map is checked first (it says which pin is the enable); the configuration only
+    // in `Controller::new`, after the enable output is low, so a bad one cannot leave it high.
     pins.validate().map_err(WiringError::Pins)?;
-    config.validate().map_err(WiringError::Config)?;
     let driver = |role| move |error| WiringError::Driver { role, error };
     let enable = chip.output(pins.enable, false).map_err(driver("enable"))?;
     let direction = chip.output(pins.direction, false).map_err(driver("direction"))?;

@@ -278,8 +278,12 @@ fn wiring_routes_the_board_pins_and_drives_enable_low_first() {
         wiring::controller(&chip, &bad, ControllerConfig::EXAMPLE, &guard).unwrap_err(),
         WiringError::Pins(PinError::Strapping { role: "direction", pin: 45 })
     );
+    // An invalid configuration is refused only after the enable output was set up, low (the
+    // register file keeps the last W1TC only, the direction's; the enable's routing shows).
+    poke(g.func_out_sel_cfg(BOARD.enable as usize), 0);
     let config = ControllerConfig { max_duty: 2.0, ..ControllerConfig::EXAMPLE };
     assert!(matches!(wiring::controller(&chip, &BOARD, config, &guard), Err(WiringError::Config(_))));
+    assert_eq!(g.func_out_sel_cfg(BOARD.enable as usize).read().out_sel().bits(), 256);
     assert!(wiring::controller(&chip, &BOARD, ControllerConfig::EXAMPLE, &guard).is_ok());
 }
 
