@@ -98,14 +98,6 @@ fn control_loop() {
 
 splitcore_rt::entry!(control_loop);
 
-#[no_mangle]
-extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
-    // SAFETY: the runtime passes a UTF-8 buffer valid for `len` bytes.
-    let text = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(message, len)) };
-    println!("core 0 panicked: {}", text);
-    board::exit(99)
-}
-
 // ---- core 0 -------------------------------------------------------------------------------------
 
 /// Bytes as lowercase hex.

@@ -432,25 +432,23 @@ _splitcore_level1_interrupt:      # original a0 in EXCSAVE1; PS.EXCM=1
 	RESTORE_INTERRUPTED
 	rfe
 
+	# Levels 2 and 3 return with `rfi n` from EPCn/EPSn, which need no saving (unlike level 1's
+	# EPC1 and PS): only a level-n interrupt writes them, the handler runs at INTLEVEL >= n, and
+	# the window exceptions its calls raise use EPC1.
+	.macro MEDIUM_INTERRUPT level
 	.p2align 2
-	.global _splitcore_level2_interrupt
-_splitcore_level2_interrupt:      # original a0 in EXCSAVE2; PS.EXCM=1, INTLEVEL=2
+	.global _splitcore_level\level\()_interrupt
+_splitcore_level\level\()_interrupt:  # original a0 in EXCSAVEn; PS.EXCM=1, INTLEVEL=n
 	SAVE_INTERRUPTED
 	SAVE_SAR_LOOP
-	DISPATCH 2
+	DISPATCH \level
 	addi a2, a1, -128
 	RESTORE_INTERRUPTED
-	rfi 2
+	rfi \level
+	.endm
 
-	.p2align 2
-	.global _splitcore_level3_interrupt
-_splitcore_level3_interrupt:      # original a0 in EXCSAVE3; PS.EXCM=1, INTLEVEL=3
-	SAVE_INTERRUPTED
-	SAVE_SAR_LOOP
-	DISPATCH 3
-	addi a2, a1, -128
-	RESTORE_INTERRUPTED
-	rfi 3
+	MEDIUM_INTERRUPT 2
+	MEDIUM_INTERRUPT 3
 
 	.p2align 2
 .Ldispatch:	.long splitcore_rt_interrupt

@@ -106,12 +106,22 @@ const _: () = {
     }
 };
 
-/// The CPU interrupt of CCOMPARE1 (level 3 on both cores).
-#[cfg(not(feature = "qemu"))]
-pub const TIMER1_INTERRUPT: u8 = 15;
-/// The CPU interrupt of CCOMPARE1 (level 3 on both cores).
-#[cfg(feature = "qemu")]
-pub const TIMER1_INTERRUPT: u8 = 10;
+/// The CPU interrupt of CCOMPARE`timer` in [`TABLE`] (a build error if it has none).
+pub(crate) const fn timer_interrupt(timer: u8) -> u8 {
+    let mut n = 0;
+    while n < 32 {
+        if let Some((_, Kind::Timer(t))) = TABLE[n] {
+            if t == timer {
+                return n as u8;
+            }
+        }
+        n += 1;
+    }
+    panic!("the interrupt table has no such CCOMPARE interrupt")
+}
+
+/// The CPU interrupt of CCOMPARE1 (level 3 on both cores; 15 on the ESP32-S3, 10 on QEMU's).
+pub const TIMER1_INTERRUPT: u8 = timer_interrupt(1);
 
 /// Level of CPU interrupt `cpu_interrupt` (7 for the NMI), `None` if the core has no such
 /// interrupt.

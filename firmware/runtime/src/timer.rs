@@ -31,8 +31,8 @@ use splitcore_exec::{reached, TimeSource, TimerAlarm};
 
 use crate::{cpu, interrupt};
 
-/// The CPU interrupt of CCOMPARE0 (Xtensa "timer 0"; level 1 on the ESP32-S3).
-pub const TIMER0_INTERRUPT: u8 = 6;
+/// The CPU interrupt of CCOMPARE0 (Xtensa "timer 0"; 6, level 1, on both cores).
+pub const TIMER0_INTERRUPT: u8 = interrupt::timer_interrupt(0);
 
 /// CCOUNT's rate on the emulated board (QEMU's `sim`/`kc705` cores run their cycle counter at
 /// 40 MHz of host time).

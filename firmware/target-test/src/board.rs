@@ -79,6 +79,9 @@ pub fn core_id() -> u32 {
     unsafe { board_prid() }
 }
 
+/// [`ccount`] counts per microsecond.
+pub const CCOUNT_PER_US: u32 = 40;
+
 /// The cycle counter (40 MHz on these machines; with `-icount shift=0` one count per 25
 /// guest instructions).
 pub fn ccount() -> u32 {

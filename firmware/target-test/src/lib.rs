@@ -24,7 +24,7 @@ mod io;
 mod runner;
 
 pub use io::{LineBuf, Stdout};
-pub use runner::{report_panic, run_tests, Failure, TestCase, TestResult};
+pub use runner::{report_panic, run_tests, wait_for, Failure, TestCase, TestResult};
 
 /// Prints to the host's stdout through semihosting.
 #[macro_export]

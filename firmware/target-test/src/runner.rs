@@ -338,6 +338,36 @@ extern "C" fn board_fault(record: &FaultRecord) -> ! {
     }
 }
 
+/// Spins until `done()` holds; after `timeout_us` microseconds of [`board::ccount`] fails at the
+/// caller's line with "timed out waiting for `what`".
+#[track_caller]
+pub fn wait_for(what: &str, timeout_us: u32, mut done: impl FnMut() -> bool) -> TestResult {
+    let caller = core::panic::Location::caller();
+    let start = board::ccount();
+    while !done() {
+        if board::ccount().wrapping_sub(start) > timeout_us * board::CCOUNT_PER_US {
+            return Err(Failure::new(
+                caller.file(),
+                caller.line(),
+                format_args!("timed out waiting for {what}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Core 0's end of a Rust panic in the programs built on `splitcore-rt`, whose panic handler
+/// calls this symbol on core 0 (the ESP-IDF component defines its own): the run ends with exit
+/// status 99, as a core-0 panic under [`report_panic`] does.
+#[no_mangle]
+extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
+    // SAFETY: splitcore-rt's panic handler, the only caller, passes a UTF-8 buffer valid for
+    // `len` bytes.
+    let text = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(message, len)) };
+    println!("core 0 panicked: {}", text);
+    board::exit(EXIT_PANIC)
+}
+
 /// The harness's panic report (installed as `#[panic_handler]` by [`crate::target_test_main!`]):
 /// on core 0 the run ends with exit status 99; on core 1 the running test fails.
 pub fn report_panic(info: &core::panic::PanicInfo<'_>) -> ! {

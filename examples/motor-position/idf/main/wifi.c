@@ -29,10 +29,49 @@ static wifi_auth_mode_t auth_mode(void)
     return strlen(CONFIG_MOTOR_WIFI_PASSWORD) == 0 ? WIFI_AUTH_OPEN : WIFI_AUTH_WPA2_PSK;
 }
 
-static bool password_ok(void)
+/* WPA2 takes 8..63 characters; an empty password makes an open network. */
+static esp_err_t check_password(void)
 {
     size_t n = strlen(CONFIG_MOTOR_WIFI_PASSWORD);
-    return n == 0 || (n >= 8 && n <= 63);
+    if (n == 0 || (n >= 8 && n <= 63)) {
+        return ESP_OK;
+    }
+    ESP_LOGE(TAG, "MOTOR_WIFI_PASSWORD must be empty or 8..63 characters");
+    return ESP_ERR_INVALID_ARG;
+}
+
+/* Both modes: the driver with default settings, its events routed to `handler`. */
+static esp_err_t init_driver(esp_event_handler_t handler)
+{
+    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+    esp_err_t err = esp_wifi_init(&init);
+    if (err == ESP_OK) {
+        err = esp_event_handler_instance_register(WIFI_EVENT, ESP_EVENT_ANY_ID, handler, NULL, NULL);
+    }
+    return err;
+}
+
+/* The Kconfig SSID and password into a station or soft-AP configuration's fields. */
+static esp_err_t copy_credentials(uint8_t *ssid, size_t ssid_cap, uint8_t *password, size_t password_cap)
+{
+    if (!copy_field(ssid, ssid_cap, CONFIG_MOTOR_WIFI_SSID) ||
+        !copy_field(password, password_cap, CONFIG_MOTOR_WIFI_PASSWORD)) {
+        ESP_LOGE(TAG, "SSID longer than 31 or password longer than 63 characters");
+        return ESP_ERR_INVALID_ARG;
+    }
+    return ESP_OK;
+}
+
+static esp_err_t configure_and_start(wifi_mode_t mode, wifi_interface_t interface, wifi_config_t *config)
+{
+    esp_err_t err = esp_wifi_set_mode(mode);
+    if (err == ESP_OK) {
+        err = esp_wifi_set_config(interface, config);
+    }
+    if (err == ESP_OK) {
+        err = esp_wifi_start();
+    }
+    return err;
 }
 
 #if CONFIG_MOTOR_WIFI_STATION
@@ -61,38 +100,26 @@ static void on_event(void *arg, esp_event_base_t base, int32_t id, void *data)
 
 esp_err_t motor_wifi_start(void)
 {
-    if (!password_ok()) {
-        ESP_LOGE(TAG, "MOTOR_WIFI_PASSWORD must be empty or 8..63 characters");
-        return ESP_ERR_INVALID_ARG;
-    }
-    esp_netif_create_default_wifi_sta();
-    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
-    esp_err_t err = esp_wifi_init(&init);
+    esp_err_t err = check_password();
     if (err != ESP_OK) {
         return err;
     }
-    err = esp_event_handler_instance_register(WIFI_EVENT, ESP_EVENT_ANY_ID, on_event, NULL, NULL);
+    esp_netif_create_default_wifi_sta();
+    err = init_driver(on_event);
     if (err == ESP_OK) {
         err = esp_event_handler_instance_register(IP_EVENT, IP_EVENT_STA_GOT_IP, on_event, NULL, NULL);
     }
+    wifi_config_t config = {0};
+    if (err == ESP_OK) {
+        err = copy_credentials(config.sta.ssid, sizeof config.sta.ssid, config.sta.password,
+                               sizeof config.sta.password);
+    }
     if (err != ESP_OK) {
         return err;
     }
-    wifi_config_t config = {0};
-    if (!copy_field(config.sta.ssid, sizeof config.sta.ssid, CONFIG_MOTOR_WIFI_SSID) ||
-        !copy_field(config.sta.password, sizeof config.sta.password, CONFIG_MOTOR_WIFI_PASSWORD)) {
-        ESP_LOGE(TAG, "SSID longer than 31 or password longer than 63 characters");
-        return ESP_ERR_INVALID_ARG;
-    }
     config.sta.threshold.authmode = auth_mode();
     config.sta.pmf_cfg.capable = true;
-    err = esp_wifi_set_mode(WIFI_MODE_STA);
-    if (err == ESP_OK) {
-        err = esp_wifi_set_config(WIFI_IF_STA, &config);
-    }
-    if (err == ESP_OK) {
-        err = esp_wifi_start();
-    }
+    err = configure_and_start(WIFI_MODE_STA, WIFI_IF_STA, &config);
     if (err == ESP_OK) {
         ESP_LOGI(TAG, "joining \"%s\"", CONFIG_MOTOR_WIFI_SSID);
     }
@@ -114,37 +141,24 @@ static void on_event(void *arg, esp_event_base_t base, int32_t id, void *data)
 
 esp_err_t motor_wifi_start(void)
 {
-    if (!password_ok()) {
-        ESP_LOGE(TAG, "MOTOR_WIFI_PASSWORD must be empty or 8..63 characters");
-        return ESP_ERR_INVALID_ARG;
+    esp_err_t err = check_password();
+    if (err != ESP_OK) {
+        return err;
     }
     esp_netif_create_default_wifi_ap();
-    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
-    esp_err_t err = esp_wifi_init(&init);
-    if (err != ESP_OK) {
-        return err;
-    }
-    err = esp_event_handler_instance_register(WIFI_EVENT, ESP_EVENT_ANY_ID, on_event, NULL, NULL);
-    if (err != ESP_OK) {
-        return err;
-    }
+    err = init_driver(on_event);
     wifi_config_t config = {0};
-    if (!copy_field(config.ap.ssid, sizeof config.ap.ssid, CONFIG_MOTOR_WIFI_SSID) ||
-        !copy_field(config.ap.password, sizeof config.ap.password, CONFIG_MOTOR_WIFI_PASSWORD)) {
-        ESP_LOGE(TAG, "SSID longer than 31 or password longer than 63 characters");
-        return ESP_ERR_INVALID_ARG;
+    if (err == ESP_OK) {
+        err = copy_credentials(config.ap.ssid, sizeof config.ap.ssid, config.ap.password, sizeof config.ap.password);
+    }
+    if (err != ESP_OK) {
+        return err;
     }
     config.ap.ssid_len = (uint8_t)strlen(CONFIG_MOTOR_WIFI_SSID);
     config.ap.channel = CONFIG_MOTOR_WIFI_AP_CHANNEL;
     config.ap.max_connection = CONFIG_MOTOR_WIFI_AP_MAX_CLIENTS;
     config.ap.authmode = auth_mode();
-    err = esp_wifi_set_mode(WIFI_MODE_AP);
-    if (err == ESP_OK) {
-        err = esp_wifi_set_config(WIFI_IF_AP, &config);
-    }
-    if (err == ESP_OK) {
-        err = esp_wifi_start();
-    }
+    err = configure_and_start(WIFI_MODE_AP, WIFI_IF_AP, &config);
     if (err == ESP_OK) {
         /* The default soft-AP netif serves DHCP on 192.168.4.0/24 with itself at .1. */
         ESP_LOGI(TAG, "soft-AP \"%s\" up; dashboard: http://192.168.4.1:%d/", CONFIG_MOTOR_WIFI_SSID,

@@ -592,22 +592,21 @@ impl<'a> Core0App<'a> {
                     last_boot = boots;
                     expected_seq = None; // a new boot numbers its samples from 0
                 }
+                let mut trouble = None;
                 if let Some(p) = ports.as_mut() {
                     let _ = p.events.take();
                     if let Err(e) = self.drain_telemetry(&mut p.telemetry, &mut expected_seq) {
-                        self.error(format!(
-                            "telemetry channel corrupt: {e}; re-initialising the shared region and restarting core 1"
-                        ));
-                        drop(ports.take());
-                        ports = self.recover_region(&mut core, &mut sup, &mut seq, command);
-                        expected_seq = None;
+                        trouble = Some(format!("telemetry channel corrupt: {e}"));
                     }
                 }
-                if self.telemetry_silent(&core) {
-                    self.error(format!(
-                        "no telemetry for {} ms while core 1 runs (see its log); re-initialising the shared region and restarting core 1",
+                if trouble.is_none() && self.telemetry_silent(&core) {
+                    trouble = Some(format!(
+                        "no telemetry for {} ms while core 1 runs (see its log)",
                         (self.now_us() - self.last_telemetry_us) / 1000
                     ));
+                }
+                if let Some(why) = trouble {
+                    self.error(format!("{why}; re-initialising the shared region and restarting core 1"));
                     drop(ports.take());
                     ports = self.recover_region(&mut core, &mut sup, &mut seq, command);
                     expected_seq = None;

@@ -17,7 +17,7 @@ use splitcore_core0::{Core1, LogRegion, Regs, StartError, Stopped, Timing, LOG, 
 use splitcore_rt::log::SPLITCORE_LOG_REGION;
 use splitcore_rt::{control, Reason, Status};
 use splitcore_target_test::{
-    board, check, check_eq, println, target_test_cases, Failure, TestCase, TestResult,
+    board, check, check_eq, println, target_test_cases, wait_for, Failure, TestCase, TestResult,
 };
 
 // ---- core 1 ------------------------------------------------------------------------------------
@@ -56,15 +56,6 @@ extern "C" {
 unsafe extern "C" fn never_reports() {
     // SAFETY: parks this core; the board's reset stand-in restarts it.
     unsafe { splitcore_park() }
-}
-
-/// What a Rust panic on core 0 does in this program (the ESP-IDF component provides its own).
-#[no_mangle]
-extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
-    // SAFETY: the runtime passes a UTF-8 buffer valid for `len` bytes.
-    let text = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(message, len)) };
-    println!("core 0 panicked: {}", text);
-    board::exit(99)
 }
 
 // ---- core 0: the register seam on the QEMU board --------------------------------------------
@@ -269,12 +260,7 @@ fn crash_report_then_restart() -> TestResult {
         Ok(()) | Err(StartError::Crashed) => {}
         Err(e) => return Err(fail(line!(), format_args!("start: {}", e))),
     }
-    let start = board::ccount();
-    while core1.status() != Some(Status::Crashed) {
-        if board::ccount().wrapping_sub(start) > WAIT_US * TICKS_PER_US {
-            return Err(fail(line!(), format_args!("no crash; status {:?}", core1.status())));
-        }
-    }
+    wait_for("a crash", WAIT_US, || core1.status() == Some(Status::Crashed))?;
     let crash = core1.crash().map_err(|e| fail(line!(), format_args!("crash record: {:?}", e)))?;
     check_eq!(crash.reason, Reason::Panic);
     check_eq!(crash.message(), ("motor current 12 A over the 3 A limit", false));

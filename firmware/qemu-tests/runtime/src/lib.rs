@@ -11,7 +11,7 @@ use splitcore_ipc::{FrameConsumer, Region};
 use splitcore_rt::log::{LOG, LOG_LAYOUT, MAX_LINE, SPLITCORE_LOG_REGION};
 use splitcore_rt::{control, Crash, CrashRecord, Reason, Status, PROTOCOL_VERSION};
 use splitcore_target_test::{
-    board, check, check_eq, println, target_test_cases, Failure, TestCase, TestResult,
+    board, check, check_eq, println, target_test_cases, wait_for, Failure, TestCase, TestResult,
 };
 
 // ---- core 1 ------------------------------------------------------------------------------------
@@ -61,13 +61,15 @@ extern "C" {
     fn splitcore_trigger_break();
 }
 
+/// Recursion `depth` levels down (window overflows, then underflows on the way back), each level
+/// rotating by `R`: callers with different `R` leave different SAR values behind.
 #[inline(never)]
-fn deep(depth: u32, acc: u32) -> u32 {
+fn deep<const R: u32>(depth: u32, acc: u32) -> u32 {
     if depth == 0 {
         return acc;
     }
-    let mixed = acc.rotate_left(7) ^ depth.wrapping_mul(0x9e37_79b9);
-    deep(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
+    let mixed = acc.rotate_left(R) ^ depth.wrapping_mul(0x9e37_79b9);
+    deep::<R>(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
 }
 
 /// Repeats a one-character string without allocating (for log lines of known length).
@@ -93,10 +95,10 @@ impl core::fmt::Display for Repeated<'_> {
 }
 
 /// `deep` computed without recursion.
-fn deep_reference(depth: u32, seed: u32) -> u32 {
+fn deep_reference<const R: u32>(depth: u32, seed: u32) -> u32 {
     let mut acc = seed;
     for d in (1..=depth).rev() {
-        acc = acc.rotate_left(7) ^ d.wrapping_mul(0x9e37_79b9);
+        acc = acc.rotate_left(R) ^ d.wrapping_mul(0x9e37_79b9);
     }
     (1..=depth).fold(acc, |sum, d| sum.wrapping_add(d))
 }
@@ -115,7 +117,7 @@ fn doorbell_under_load() {
     CORE1_READY.store(1, Ordering::Release);
     let mut seed = 1u32;
     while !splitcore_rt::stop_requested() {
-        if deep(150, seed) != deep_reference(150, seed) {
+        if deep::<7>(150, seed) != deep_reference::<7>(150, seed) {
             MISMATCHES.fetch_add(1, Ordering::Relaxed);
         }
         ROUNDS.fetch_add(1, Ordering::Relaxed);
@@ -279,24 +281,6 @@ fn bump(counter: &AtomicU32) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
-/// `deep` with its own rotation, so each level leaves a different SAR behind.
-#[inline(never)]
-fn deep_r<const R: u32>(depth: u32, acc: u32) -> u32 {
-    if depth == 0 {
-        return acc;
-    }
-    let mixed = acc.rotate_left(R) ^ depth.wrapping_mul(0x85eb_ca6b);
-    deep_r::<R>(depth - 1, core::hint::black_box(mixed)).wrapping_add(depth)
-}
-
-fn deep_r_reference<const R: u32>(depth: u32, seed: u32) -> u32 {
-    let mut acc = seed;
-    for d in (1..=depth).rev() {
-        acc = acc.rotate_left(R) ^ d.wrapping_mul(0x85eb_ca6b);
-    }
-    (1..=depth).fold(acc, |sum, d| sum.wrapping_add(d))
-}
-
 fn loop_reference(n: u32, seed: u32) -> u32 {
     let mut a = seed;
     for _ in 0..n {
@@ -309,7 +293,7 @@ fn loop_reference(n: u32, seed: u32) -> u32 {
 /// loop holding one value in all of a3..a15, each checked: a register the interrupt path fails
 /// to restore, at any level, shows up as a mismatch.
 fn checked_work<const R: u32>(depth: u32, seed: u32) {
-    if deep_r::<R>(depth, seed) != deep_r_reference::<R>(depth, seed) {
+    if deep::<R>(depth, seed) != deep_reference::<R>(depth, seed) {
         bump(&MISMATCHES);
     }
     let n = 300 + seed % 256;
@@ -554,7 +538,7 @@ fn core1_main() {
         splitcore_rt::boot_count(),
         splitcore_rt::stack_pointer()
     );
-    DEEP_RESULT.store(deep(300, 1), Ordering::Release);
+    DEEP_RESULT.store(deep::<7>(300, 1), Ordering::Release);
     splitcore_rt::println!("deep(300) = {}", DEEP_RESULT.load(Ordering::Relaxed));
     while !splitcore_rt::stop_requested() {
         splitcore_rt::heartbeat();
@@ -563,29 +547,10 @@ fn core1_main() {
 
 splitcore_rt::entry!(core1_main);
 
-/// What a Rust panic on core 0 does in this program (the ESP-IDF component provides its own).
-#[no_mangle]
-extern "C" fn splitcore_core0_panic(message: *const u8, len: usize) -> ! {
-    // SAFETY: the runtime passes a UTF-8 buffer valid for `len` bytes.
-    let text = unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(message, len)) };
-    println!("core 0 panicked: {}", text);
-    board::exit(99)
-}
-
 // ---- core 0 ------------------------------------------------------------------------------------
 
-/// 2 s at 40 MHz.
-const TIMEOUT: u32 = 80_000_000;
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) -> TestResult {
-    let start = board::ccount();
-    while !done() {
-        if board::ccount().wrapping_sub(start) > TIMEOUT {
-            return Err(Failure::new(file!(), line!(), format_args!("timed out waiting for {what}")));
-        }
-    }
-    Ok(())
-}
+/// How long core 0 waits for core 1 to do something.
+const WAIT_US: u32 = 2_000_000;
 
 static BOOTED_ONCE: AtomicU32 = AtomicU32::new(0);
 
@@ -608,7 +573,7 @@ fn boot(scenario: u32, version: u32) -> TestResult {
     } else {
         board::reset_core1();
     }
-    wait_for("core 1 to leave Booting", || control().status() != Some(Status::Booting))
+    wait_for("core 1 to leave Booting", WAIT_US, || control().status() != Some(Status::Booting))
 }
 
 fn status_of(expected: Status) -> TestResult {
@@ -618,7 +583,7 @@ fn status_of(expected: Status) -> TestResult {
 
 fn next_line<'b>(log: &mut FrameConsumer<'static>, buf: &'b mut [u8; 512]) -> Result<&'b str, Failure> {
     let mut len = None;
-    wait_for("a log line", || {
+    wait_for("a log line", WAIT_US, || {
         len = log.recv(buf).ok().flatten();
         len.is_some()
     })?;
@@ -636,13 +601,13 @@ fn boots_runs_and_stops() -> TestResult {
     println!("    core 1 says: {}", first);
     let second = next_line(&mut log, &mut buf)?;
     let mut expected = splitcore_target_test::LineBuf::<64>::new();
-    let _ = core::fmt::Write::write_fmt(&mut expected, format_args!("deep(300) = {}", deep(300, 1)));
+    let _ = core::fmt::Write::write_fmt(&mut expected, format_args!("deep(300) = {}", deep::<7>(300, 1)));
     check_eq!(second, expected.as_str());
     status_of(Status::Running)?;
     check_eq!(control().core1_version.load(Ordering::Relaxed), PROTOCOL_VERSION);
     check_eq!(control().boot_count.load(Ordering::Relaxed), boots_before + 1);
-    wait_for("the recursion result", || DEEP_RESULT.load(Ordering::Acquire) != 0)?;
-    check_eq!(DEEP_RESULT.load(Ordering::Relaxed), deep(300, 1));
+    wait_for("the recursion result", WAIT_US, || DEEP_RESULT.load(Ordering::Acquire) != 0)?;
+    check_eq!(DEEP_RESULT.load(Ordering::Relaxed), deep::<7>(300, 1));
     check_eq!(CORE1_ID.load(Ordering::Relaxed), 1);
     let (lo, hi) = (control().stack_lo.load(Ordering::Relaxed), control().stack_hi.load(Ordering::Relaxed));
     let sp = CORE1_SP.load(Ordering::Relaxed);
@@ -654,10 +619,12 @@ fn boots_runs_and_stops() -> TestResult {
         hi
     );
     let beat = control().heartbeat.load(Ordering::Acquire);
-    wait_for("the heartbeat to advance", || control().heartbeat.load(Ordering::Acquire) > beat + 100)?;
+    wait_for("the heartbeat to advance", WAIT_US, || {
+        control().heartbeat.load(Ordering::Acquire) > beat + 100
+    })?;
     check_eq!(board::rom_stack_words_modified(), 0);
     control().stop_request.store(1, Ordering::Release);
-    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    wait_for("Stopped", WAIT_US, || control().status() == Some(Status::Stopped))?;
     let high_water = control().stack_high_water.load(Ordering::Relaxed);
     check!(
         high_water >= 300 * 32 && high_water < hi - lo,
@@ -674,7 +641,7 @@ fn boots_runs_and_stops() -> TestResult {
 
 fn crash_of(scenario: u32) -> Result<Crash, Failure> {
     boot(scenario, PROTOCOL_VERSION)?;
-    wait_for("Crashed", || control().status() == Some(Status::Crashed))?;
+    wait_for("Crashed", WAIT_US, || control().status() == Some(Status::Crashed))?;
     CrashRecord::decode(&control().crash_bytes())
         .map_err(|e| Failure::new(file!(), line!(), format_args!("crash record does not decode: {e}")))
 }
@@ -810,14 +777,14 @@ fn doorbell_interrupts_during_deep_recursion() -> TestResult {
     HOOK_CALLS.store(0, Ordering::Relaxed);
     MISMATCHES.store(0, Ordering::Relaxed);
     boot(DOORBELL, PROTOCOL_VERSION)?;
-    wait_for("core 1 to install its doorbell hook", || CORE1_READY.load(Ordering::Acquire) != 0)?;
+    wait_for("core 1 to install its doorbell hook", WAIT_US, || CORE1_READY.load(Ordering::Acquire) != 0)?;
     for i in 0..RINGS {
         board::send_ipi_to_core1();
-        wait_for("the doorbell handler", || splitcore_rt::doorbell::rings() > i)?;
+        wait_for("the doorbell handler", WAIT_US, || splitcore_rt::doorbell::rings() > i)?;
         board::spin(500 + 37 * i); // vary where in core 1's recursion the next one lands
     }
     control().stop_request.store(1, Ordering::Release);
-    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    wait_for("Stopped", WAIT_US, || control().status() == Some(Status::Stopped))?;
     check_eq!(splitcore_rt::doorbell::rings(), RINGS);
     check_eq!(HOOK_CALLS.load(Ordering::Relaxed), RINGS);
     check_eq!(MISMATCHES.load(Ordering::Relaxed), 0);
@@ -836,7 +803,9 @@ fn log_flood_drops_and_counts_never_blocks() -> TestResult {
     boot(LOG_FLOOD, PROTOCOL_VERSION)?;
     let beat = control().heartbeat.load(Ordering::Acquire);
     // Core 1 gets past 1001 log calls to its heartbeat loop without core 0 reading: never blocks.
-    wait_for("the heartbeat after the flood", || control().heartbeat.load(Ordering::Acquire) > beat + 10)?;
+    wait_for("the heartbeat after the flood", WAIT_US, || {
+        control().heartbeat.load(Ordering::Acquire) > beat + 10
+    })?;
     let dropped = control().log_dropped.load(Ordering::Relaxed);
     let mut buf = [0u8; 512];
     let mut received = 0u32;
@@ -864,7 +833,7 @@ fn log_flood_drops_and_counts_never_blocks() -> TestResult {
         check_eq!(len, MAX_LINE);
     }
     control().stop_request.store(1, Ordering::Release);
-    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    wait_for("Stopped", WAIT_US, || control().status() == Some(Status::Stopped))?;
     println!("    flood of 1001 lines: {} delivered in order, {} dropped and counted", received, dropped);
     Ok(())
 }
@@ -876,11 +845,11 @@ fn tick_driven_executive_sleeps_and_never_drifts() -> TestResult {
     let (sleeps, interrupts) = (CycleClock::sleeps(), CycleClock::interrupts());
     let spurious = splitcore_rt::interrupt::spurious_count();
     boot(TICKS, PROTOCOL_VERSION)?;
-    wait_for("core 1 to start its executive", || CORE1_READY.load(Ordering::Acquire) != 0)?;
+    wait_for("core 1 to start its executive", WAIT_US, || CORE1_READY.load(Ordering::Acquire) != 0)?;
     let t = board::ccount();
     while board::ccount().wrapping_sub(t) < 12_000_000 {} // 300 ms
     control().stop_request.store(1, Ordering::Release);
-    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    wait_for("Stopped", WAIT_US, || control().status() == Some(Status::Stopped))?;
     let [releases, missed, rearms, overruns, elapsed, slow, after] =
         TICK_RESULTS.each_ref().map(|v| v.load(Ordering::Relaxed));
     let (sleeps, interrupts) = (CycleClock::sleeps() - sleeps, CycleClock::interrupts() - interrupts);
@@ -953,7 +922,7 @@ fn nest_run(scenario: u32) -> TestResult {
     }
     let spurious = splitcore_rt::interrupt::spurious_count();
     boot(scenario, PROTOCOL_VERSION)?;
-    let done = wait_for("core 1 to finish its rounds", || DONE.load(Ordering::Acquire) != 0);
+    let done = wait_for("core 1 to finish its rounds", WAIT_US, || DONE.load(Ordering::Acquire) != 0);
     if done.is_err() {
         println!(
             "    core 1 stuck after {} rounds: level 1 {} (active {}), level 2 {}, level 3 {}, same {}, \
@@ -971,7 +940,7 @@ fn nest_run(scenario: u32) -> TestResult {
     }
     done?;
     control().stop_request.store(1, Ordering::Release);
-    wait_for("Stopped", || control().status() == Some(Status::Stopped))?;
+    wait_for("Stopped", WAIT_US, || control().status() == Some(Status::Stopped))?;
     check_eq!(ROUNDS.load(Ordering::Relaxed), NEST_ROUNDS);
     check_eq!(MISMATCHES.load(Ordering::Relaxed), 0);
     check_eq!(LEVEL_ERRORS.load(Ordering::Relaxed), 0);
