@@ -107,7 +107,7 @@ fn is_return(mnemonic: &str) -> bool {
 /// Disassembles `symbols` from an archive, object or linked ELF. Every symbol must be found.
 pub fn disassemble(tools: &LlvmTools, file: &Path, symbols: &[&str]) -> Result<Vec<FunctionListing>> {
     let output = Command::new(&tools.objdump)
-        .args(["-d", "--mcpu=esp32", "--no-show-raw-insn"])
+        .args(["-d", "--mcpu=esp32"])
         .arg(format!("--disassemble-symbols={}", symbols.join(",")))
         .arg(file)
         .output()
@@ -132,7 +132,7 @@ pub fn disassemble(tools: &LlvmTools, file: &Path, symbols: &[&str]) -> Result<V
     Ok(ordered)
 }
 
-/// Parses `llvm-objdump -d --no-show-raw-insn` output into functions.
+/// Parses `llvm-objdump -d` output (with or without the raw bytes) into functions.
 pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
     let mut listings: Vec<FunctionListing> = Vec::new();
     let mut current: Option<FunctionListing> = None;
@@ -151,8 +151,10 @@ pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
             continue;
         }
         if let Some(listing) = current.as_mut() {
-            if let Some((address, insn)) = line.split_once(':') {
-                let insn = insn.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some((address, rest)) = line.split_once(':') {
+                // "     14d: 32 d1 ff     \taddmi\ta3, a1, 0": the bytes (if shown), a tab, the text.
+                let (raw, insn) = rest.split_once('\t').unwrap_or(("", rest));
+                let insn = with_addmi_immediate(insn.split_whitespace().collect::<Vec<_>>().join(" "), raw);
                 let address = u64::from_str_radix(address.trim(), 16);
                 if let (false, false, Ok(address)) = (insn.is_empty(), insn.starts_with("..."), address) {
                     listing.instructions.push(insn);
@@ -163,6 +165,19 @@ pub fn parse_objdump(text: &str) -> Vec<FunctionListing> {
     }
     listings.extend(current);
     listings
+}
+
+/// LLVM 22's Xtensa printer shows every `addmi` immediate as 0 (`addmi a3, a1, -256` is printed
+/// `addmi a3, a1, 0`), so the value is taken from the encoding: the third byte, signed, times
+/// 256. Other instructions, and `addmi` without its bytes, are returned as printed.
+fn with_addmi_immediate(insn: String, raw: &str) -> String {
+    let bytes: Option<Vec<u8>> = raw.split_whitespace().map(|b| u8::from_str_radix(b, 16).ok()).collect();
+    match (insn.strip_prefix("addmi ").and_then(|ops| ops.rsplit_once(", ")), bytes.as_deref()) {
+        (Some((registers, _)), Some(&[_, _, imm8])) => {
+            format!("addmi {registers}, {}", i32::from(imm8 as i8) * 256)
+        }
+        _ => insn,
+    }
 }
 
 fn symbol_header(line: &str) -> Option<&str> {
@@ -187,6 +202,22 @@ mod tests {
         assert_eq!(parsed[0].instructions, vec!["entry a1, 32", "memw", "retw.n"]);
         assert_eq!(parsed[1].instructions, vec!["retw.n"]);
         assert_eq!(parsed[0].addresses, vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn addmi_immediates_come_from_the_encoding() {
+        let text = "00000000 <f>:\n     14d: 32 d1 ff     \taddmi\ta3, a1, 0\n     150: 52 d5 04     \taddmi\ta5, a5, 0\n     153: 4b 33        \taddi.n\ta3, a3, 4\n     155: 1d f0        \tretw.n\n";
+        let parsed = parse_objdump(text);
+        assert_eq!(
+            parsed[0].instructions,
+            ["addmi a3, a1, -256", "addmi a5, a5, 1024", "addi.n a3, a3, 4", "retw.n"]
+        );
+        assert_eq!(parsed[0].addresses, [0x14d, 0x150, 0x153, 0x155]);
+        // Without the bytes the printed text is kept.
+        assert_eq!(
+            parse_objdump("00000000 <f>:\n       0: \taddmi\ta3, a1, 0\n")[0].instructions,
+            ["addmi a3, a1, 0"]
+        );
     }
 
     #[test]

@@ -51,6 +51,20 @@
 	j _splitcore_crash
 	.endm
 
+	# Levels 4, 5 and the NMI (above EXCM_LEVEL, never dispatched): the interrupted PC and PS are
+	# in EPCn/EPSn. They are copied to EPC6/EPS6, where the crash code reads them for debug
+	# exceptions too, before anything else runs: the crash code may take a window overflow
+	# (PS.EXCM is clear here), which overwrites EPC1.
+	.macro INTERRUPT_CRASH_VECTOR level
+	wsr a0, excsave1
+	rsr a0, epc\level
+	wsr a0, epc6
+	rsr a0, eps\level
+	wsr a0, eps6
+	movi a0, 6
+	j _splitcore_crash
+	.endm
+
 # ------------------------------------------------------------------------------------------------
 # The vector table (VECBASE). Offsets: FACTS.md §10 / IDF core-isa.h *_VECOFS.
 	.section .iram1.splitcore_vectors, "ax"
@@ -74,11 +88,11 @@ _splitcore_vector_level3:
 	.org 0x200
 	.global _splitcore_vector_level4
 _splitcore_vector_level4:        # levels 4, 5 and NMI are above EXCM_LEVEL (3): not dispatched
-	CRASH_VECTOR 6
+	INTERRUPT_CRASH_VECTOR 4
 	.org 0x240
 	.global _splitcore_vector_level5
 _splitcore_vector_level5:
-	CRASH_VECTOR 6
+	INTERRUPT_CRASH_VECTOR 5
 	.org 0x280
 	.global _splitcore_vector_debug
 _splitcore_vector_debug:
@@ -86,7 +100,7 @@ _splitcore_vector_debug:
 	.org 0x2c0
 	.global _splitcore_vector_nmi
 _splitcore_vector_nmi:
-	CRASH_VECTOR 6
+	INTERRUPT_CRASH_VECTOR 7
 	.org 0x300
 	.global _splitcore_vector_kernel
 _splitcore_vector_kernel:
@@ -217,8 +231,9 @@ _splitcore_crash:
 	s32i a3, a2, 12
 	rsr a3, epc1
 	rsr a5, ps
-	bnei a4, 3, 1f
-	rsr a3, epc6              # debug exceptions: PC in EPC6, PS in EPS6
+	beqi a4, 3, 2f
+	bnei a4, 6, 1f
+2:	rsr a3, epc6              # debug exceptions and levels 4/5/NMI: PC in EPC6, PS in EPS6
 	rsr a5, eps6
 1:	bnei a4, 4, 1f
 	rsr a3, depc              # double exceptions: PC in DEPC
@@ -589,6 +604,17 @@ _splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangero
 	FN splitcore_trigger_break        # for tests: BREAK -> debug exception
 	break 1, 15
 	retw
+	FN splitcore_trigger_level5       # (INTENABLE bit of CCOMPARE2) for tests: its level-5
+	rsr a3, ccount                    # interrupt (never dispatched: a crash) arrives while
+	addmi a3, a3, 0x4000              # this core spins at `splitcore_level5_spin`, 16384
+	wsr a3, ccompare2                 # cycles on (QEMU's CCOUNT follows host time)
+	rsr a4, intenable
+	or a4, a4, a2
+	wsr a4, intenable
+	rsync
+	.global splitcore_level5_spin
+splitcore_level5_spin:
+	j splitcore_level5_spin
 	FN splitcore_register_check       # (rounds, value) -> 0, or the rounds left when one of
 	mov a4, a3
 	mov a5, a3

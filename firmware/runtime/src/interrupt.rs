@@ -106,8 +106,9 @@ const _: () = {
     }
 };
 
-/// The CPU interrupt of CCOMPARE`timer` in [`TABLE`] (a build error if it has none).
-pub(crate) const fn timer_interrupt(timer: u8) -> u8 {
+/// The CPU interrupt of CCOMPARE`timer` (0..=2) on this core (a build error, or a panic at run
+/// time, for a timer it does not have).
+pub const fn timer_interrupt(timer: u8) -> u8 {
     let mut n = 0;
     while n < 32 {
         if let Some((_, Kind::Timer(t))) = TABLE[n] {

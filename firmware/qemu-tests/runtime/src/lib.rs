@@ -31,6 +31,7 @@ const NEST: u32 = 11;
 const MASKING: u32 = 12;
 const NEST_L2: u32 = 13;
 const CRASH_IN_L3: u32 = 14;
+const LEVEL5: u32 = 15;
 
 /// An address with no memory behind it on `-M sim` and `-M kc705` (LoadStorePIFAddrError there; on the S3 a
 /// load from unmapped space gives LoadProhibited).
@@ -59,6 +60,9 @@ extern "C" {
     fn splitcore_trigger_load(address: u32) -> u32;
     fn splitcore_trigger_div0(x: u32, y: u32) -> u32;
     fn splitcore_trigger_break();
+    fn splitcore_trigger_level5(intenable_bit: u32);
+    /// The instruction `splitcore_trigger_level5` spins on (a label, not a function).
+    fn splitcore_level5_spin();
 }
 
 /// Recursion `depth` levels down (window overflows, then underflows on the way back), each level
@@ -157,6 +161,7 @@ fn fire(kind: u32) -> u32 {
             }
             DIVIDE_BY_ZERO => return splitcore_trigger_div0(7, core::hint::black_box(0)),
             BREAK => splitcore_trigger_break(),
+            LEVEL5 => splitcore_trigger_level5(1 << interrupt::timer_interrupt(2)),
             _ => {
                 PANIC_LINE.store(line!() + 1, Ordering::Relaxed);
                 panic!("setpoint {} out of range", core::hint::black_box(5000));
@@ -646,12 +651,12 @@ fn crash_of(scenario: u32) -> Result<Crash, Failure> {
         .map_err(|e| Failure::new(file!(), line!(), format_args!("crash record does not decode: {e}")))
 }
 
-/// Checks the backtrace names trigger -> fire -> chain x4 (innermost first).
-fn check_backtrace(crash: &Crash, trigger: usize) -> TestResult {
+/// Checks the backtrace names the trigger (at `pc`) -> fire -> chain x4 (innermost first).
+fn check_backtrace(crash: &Crash, pc: usize) -> TestResult {
     let bt = crash.backtrace();
     check!(bt.len() >= 6, "backtrace has {} frames, expected at least 6", bt.len());
-    check_eq!(bt[0][0] as usize, trigger + 3);
-    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 160;
+    check_eq!(bt[0][0] as usize, pc);
+    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 256;
     check!(
         within(bt[1][0], fire as fn(u32) -> u32 as usize),
         "frame 1 pc 0x{:x} is not in fire (0x{:x})",
@@ -681,7 +686,7 @@ fn exception(scenario: u32, cause: u32, trigger: usize, excvaddr: Option<u32>) -
     if let Some(address) = excvaddr {
         check_eq!(crash.record.excvaddr, address);
     }
-    check_backtrace(&crash, trigger)?;
+    check_backtrace(&crash, trigger + 3)?;
     check_eq!(board::rom_stack_words_modified(), 0);
     Ok(())
 }
@@ -725,7 +730,20 @@ fn break_instruction() -> TestResult {
     check_eq!(crash.reason, Reason::Debug);
     check_eq!(crash.record.pc as usize, splitcore_trigger_break as unsafe extern "C" fn() as usize + 3);
     check!(crash.record.debugcause & (1 << 3) != 0, "DEBUGCAUSE 0x{:x} lacks BI", crash.record.debugcause);
-    check_backtrace(&crash, splitcore_trigger_break as unsafe extern "C" fn() as usize)
+    check_backtrace(&crash, splitcore_trigger_break as unsafe extern "C" fn() as usize + 3)
+}
+
+/// A level-5 interrupt (CCOMPARE2; levels 4, 5 and the NMI are never dispatched) is a crash whose
+/// record holds the interrupted PC and PS from EPC5/EPS5, not EPC1's and the handler's.
+fn level5_interrupt() -> TestResult {
+    let crash = crash_of(LEVEL5)?;
+    println!("{}", crash);
+    check_eq!(crash.reason, Reason::UnexpectedInterrupt);
+    let spin = splitcore_level5_spin as unsafe extern "C" fn() as usize;
+    check_eq!(crash.record.pc as usize, spin);
+    // The interrupted code ran at INTLEVEL 0 with EXCM clear.
+    check_eq!(crash.record.ps & 0x1f, 0);
+    check_backtrace(&crash, spin)
 }
 
 fn panic_message_and_location() -> TestResult {
@@ -1018,7 +1036,7 @@ fn exception_in_a_level3_handler() -> TestResult {
     check_eq!(crash.record.pc as usize, trigger + 3);
     check_eq!(crash.record.ps & 0xf, 3); // PS.INTLEVEL at the fault: inside the level-3 handler
     let bt = crash.backtrace();
-    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 160;
+    let within = |pc: u32, f: usize| (pc as usize).wrapping_sub(f) < 256;
     check!(
         bt.len() > 1 && within(bt[1][0], crash_in_handler as fn() as usize),
         "frame 1 is not in the handler: {:x?}",
@@ -1079,6 +1097,7 @@ target_test_cases!(
     TestCase::core0("unaligned load -> LoadStoreAlignment, EXCVADDR", unaligned_load),
     TestCase::core0("integer divide by zero -> EXCCAUSE 6", divide_by_zero),
     TestCase::core0("break -> debug exception record", break_instruction),
+    TestCase::core0("level-5 interrupt -> crash record with the interrupted PC and PS", level5_interrupt),
     TestCase::core0("panic -> message, location, backtrace", panic_message_and_location),
     TestCase::core0(
         "stack overflow -> canary check crashes with StackOverflow",
