@@ -37,7 +37,6 @@ pub fn build_into(
         targets_dir: root.join("targets"),
         target_dir: target_dir.to_path_buf(),
         env: Vec::new(),
-        remap_path_prefixes: vec![(root.clone(), "/splitcore".to_owned())],
         quiet: false,
     }
     .run(&toolchain)?;

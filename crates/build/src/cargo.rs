@@ -80,13 +80,8 @@ pub struct XtensaBuild {
     pub targets_dir: PathBuf,
     /// Cargo target directory.
     pub target_dir: PathBuf,
-    /// Extra environment for cargo (not `RUSTFLAGS`: [`run`](Self::run) sets its own).
+    /// Extra environment for cargo (e.g. `RUSTFLAGS`).
     pub env: Vec<(String, String)>,
-    /// Source directories the archive must not depend on, each with the name that replaces it
-    /// in panic locations (`--remap-path-prefix`). Crates outside the built workspace carry
-    /// their absolute paths into `.rodata`, so without this the footprint the checker reports
-    /// changes with the checkout's location. Cargo's home is always remapped (to `/cargo`).
-    pub remap_path_prefixes: Vec<(PathBuf, String)>,
     /// Pass `--quiet` to cargo.
     pub quiet: bool,
 }
@@ -169,9 +164,14 @@ impl XtensaBuild {
             }
         }
         cmd.env_remove("RUSTFLAGS")
-            .env("CARGO_ENCODED_RUSTFLAGS", self.encoded_rustflags())
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .env_remove("CARGO_BUILD_RUSTFLAGS")
             .arg("--release")
+            // Panic locations in `.rodata` name source files; trimmed (workspace-relative,
+            // `name-version/` for other packages, `/rustc/...` for core) they no longer depend
+            // on where the sources live, and neither does the footprint the checker reports.
+            .arg("-Ztrim-paths")
+            .env("CARGO_PROFILE_RELEASE_TRIM_PATHS", "all")
             .arg("-Zbuild-std=core,panic_abort")
             .arg("-Zbuild-std-features=compiler-builtins-mem")
             .arg("--manifest-path")
@@ -203,24 +203,6 @@ impl XtensaBuild {
             bail!("cargo build for {} failed ({status})", self.target.name());
         }
         Ok(BuildOutput { archives })
-    }
-}
-
-impl XtensaBuild {
-    /// `CARGO_ENCODED_RUSTFLAGS` for the build: the path remappings, cargo's home first so a
-    /// caller's directory inside it still wins (rustc applies the last matching prefix).
-    /// The profile's own `rustflags` (target features) are added by cargo after these.
-    fn encoded_rustflags(&self) -> String {
-        let cargo_home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-        cargo_home
-            .map(|home| (home, "/cargo".to_owned()))
-            .iter()
-            .chain(&self.remap_path_prefixes)
-            .map(|(from, to)| format!("--remap-path-prefix={}={to}", from.display()))
-            .collect::<Vec<_>>()
-            .join("\x1f")
     }
 }
 

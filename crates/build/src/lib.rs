@@ -18,7 +18,6 @@
 //!     targets_dir: "targets".into(),
 //!     target_dir: "firmware/target".into(),
 //!     env: vec![],
-//!     remap_path_prefixes: vec![(std::env::current_dir()?, "/splitcore".into())],
 //!     quiet: true,
 //! };
 //! let out = build.run(&Toolchain::detect()?)?;

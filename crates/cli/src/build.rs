@@ -84,7 +84,6 @@ pub fn run(args: BuildArgs) -> ExitCode {
         }
     };
     let crate_dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let project_dir = crate_dir.parent().unwrap_or(&crate_dir).to_path_buf();
     let target_dir = args.target_dir.as_ref().map_or_else(|| crate_dir.join("target"), |dir| cwd.join(dir));
     let json = args.json;
     // With --json, stdout carries the report only.
@@ -128,9 +127,6 @@ pub fn run(args: BuildArgs) -> ExitCode {
             targets_dir,
             target_dir: target_dir.clone(),
             env: vec![("SPLITCORE_STACK_SIZE".to_owned(), stack_size.to_string())],
-            // The project around the crate (its sibling crates): panic locations name them
-            // by absolute path otherwise.
-            remap_path_prefixes: vec![(project_dir.clone(), "/project".to_owned())],
             quiet: false,
         }
         .run(&toolchain)?;

@@ -31,7 +31,7 @@ pub enum Reason {
     DoubleException = 4,
     /// The stack canary at the bottom of core 1's stack was overwritten.
     StackOverflow = 5,
-    /// An interrupt at a level the runtime does not handle (2..5, NMI).
+    /// An interrupt at a level the runtime does not handle (4, 5, NMI).
     UnexpectedInterrupt = 6,
 }
 
@@ -96,7 +96,8 @@ pub struct CrashRecord {
     pub reason: u32,
     /// EXCCAUSE at the fault.
     pub exccause: u32,
-    /// PC of the faulting instruction (EPC1, EPC6 for debug exceptions, DEPC for double).
+    /// PC of the faulting instruction (EPC1, EPC6 for debug exceptions, DEPC for double), or of
+    /// the interrupted one for an unexpected interrupt (EPC4, EPC5 or EPC7).
     pub pc: u32,
     /// EXCVADDR: the faulting data address, for load/store causes.
     pub excvaddr: u32,

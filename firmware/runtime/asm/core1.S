@@ -52,9 +52,8 @@
 	.endm
 
 	# Levels 4, 5 and the NMI (above EXCM_LEVEL, never dispatched): the interrupted PC and PS are
-	# in EPCn/EPSn. They are copied to EPC6/EPS6, where the crash code reads them for debug
-	# exceptions too, before anything else runs: the crash code may take a window overflow
-	# (PS.EXCM is clear here), which overwrites EPC1.
+	# in EPCn/EPSn. The crash code cannot tell the three apart by reason, so each vector copies
+	# its pair to EPC6/EPS6, which the crash code reads for debug exceptions too.
 	.macro INTERRUPT_CRASH_VECTOR level
 	wsr a0, excsave1
 	rsr a0, epc\level
@@ -605,12 +604,16 @@ _splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangero
 	break 1, 15
 	retw
 	FN splitcore_trigger_level5       # (INTENABLE bit of CCOMPARE2) for tests: its level-5
-	rsr a3, ccount                    # interrupt (never dispatched: a crash) arrives while
-	addmi a3, a3, 0x4000              # this core spins at `splitcore_level5_spin`, 16384
-	wsr a3, ccompare2                 # cycles on (QEMU's CCOUNT follows host time)
+	rsil a5, 15                       # interrupt (never dispatched: a crash) arrives while
+	movi a4, 1                        # this core spins at `splitcore_level5_spin`, 2^22
+	slli a4, a4, 22                   # cycles on (QEMU's CCOUNT follows host time: a margin
+	rsr a3, ccount                    # no stall of the host can eat)
+	add a3, a3, a4
+	wsr a3, ccompare2
 	rsr a4, intenable
 	or a4, a4, a2
 	wsr a4, intenable
+	wsr a5, ps
 	rsync
 	.global splitcore_level5_spin
 splitcore_level5_spin:

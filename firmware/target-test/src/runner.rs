@@ -345,7 +345,7 @@ pub fn wait_for(what: &str, timeout_us: u32, mut done: impl FnMut() -> bool) -> 
     let caller = core::panic::Location::caller();
     let start = board::ccount();
     while !done() {
-        if board::ccount().wrapping_sub(start) > timeout_us * board::CCOUNT_PER_US {
+        if board::ccount().wrapping_sub(start) > timeout_us.saturating_mul(board::CCOUNT_PER_US) {
             return Err(Failure::new(
                 caller.file(),
                 caller.line(),

@@ -60,8 +60,6 @@ unsafe extern "C" fn never_reports() {
 
 // ---- core 0: the register seam on the QEMU board --------------------------------------------
 
-/// CCOUNT ticks per microsecond on the emulated board (40 MHz).
-const TICKS_PER_US: u32 = 40;
 /// The handshake timeout the tests give `Core1` (and expect to see expire once).
 const HANDSHAKE_US: u32 = 500_000;
 /// How long a test waits for a log line or a crash.
@@ -141,15 +139,15 @@ impl Regs for BoardRegs {
 
     fn delay_us(&mut self, us: u32) {
         let start = board::ccount();
-        while board::ccount().wrapping_sub(start) < us * TICKS_PER_US {}
+        while board::ccount().wrapping_sub(start) < us * board::CCOUNT_PER_US {}
     }
 
     fn now_us(&mut self) -> u64 {
         let now = board::ccount();
         let ticks = now.wrapping_sub(self.last_ccount) + self.sub_us;
         self.last_ccount = now;
-        self.micros += u64::from(ticks / TICKS_PER_US);
-        self.sub_us = ticks % TICKS_PER_US;
+        self.micros += u64::from(ticks / board::CCOUNT_PER_US);
+        self.sub_us = ticks % board::CCOUNT_PER_US;
         self.micros
     }
 
@@ -199,7 +197,7 @@ fn expect_line(core1: &mut Handle, needle: &str) -> Result<u32, Failure> {
             found |= line.contains(needle);
         })
         .map_err(|e| fail(line!(), format_args!("log ring: {}", e)))?;
-        if board::ccount().wrapping_sub(start) > WAIT_US * TICKS_PER_US {
+        if board::ccount().wrapping_sub(start) > WAIT_US * board::CCOUNT_PER_US {
             return Err(fail(line!(), format_args!("no log line containing {:?}", needle)));
         }
     }
@@ -289,7 +287,7 @@ fn a_core_that_never_reports_times_out_and_is_held() -> TestResult {
         }
         other => return Err(fail(line!(), format_args!("expected a timeout, got {:?}", other))),
     }
-    check!(board::ccount().wrapping_sub(begin) >= HANDSHAKE_US * TICKS_PER_US, "returned early");
+    check!(board::ccount().wrapping_sub(begin) >= HANDSHAKE_US * board::CCOUNT_PER_US, "returned early");
     check_eq!(core1.status(), Some(Status::Off));
     check_eq!(core1.regs().read(CORE_1_CONTROL_0) & RUNSTALL, RUNSTALL);
     // The same core starts normally afterwards.

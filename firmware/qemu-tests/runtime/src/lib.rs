@@ -60,7 +60,7 @@ extern "C" {
     fn splitcore_trigger_load(address: u32) -> u32;
     fn splitcore_trigger_div0(x: u32, y: u32) -> u32;
     fn splitcore_trigger_break();
-    fn splitcore_trigger_level5(intenable_bit: u32);
+    fn splitcore_trigger_level5(intenable_bit: u32) -> !;
     /// The instruction `splitcore_trigger_level5` spins on (a label, not a function).
     fn splitcore_level5_spin();
 }
