@@ -606,8 +606,8 @@ _splitcore_irq_frame\level:       # (local: a `call4` to a global draws "dangero
 	FN splitcore_trigger_level5       # (INTENABLE bit of CCOMPARE2) for tests: its level-5
 	rsil a5, 15                       # interrupt (never dispatched: a crash) arrives while
 	movi a4, 1                        # this core spins at `splitcore_level5_spin`, 2^22
-	slli a4, a4, 22                   # cycles on (QEMU's CCOUNT follows host time: a margin
-	rsr a3, ccount                    # no stall of the host can eat)
+	slli a4, a4, 22                   # cycles (105 ms) on: QEMU's CCOUNT follows host time,
+	rsr a3, ccount                    # and a host stall longer than the margin would miss it
 	add a3, a3, a4
 	wsr a3, ccompare2
 	rsr a4, intenable
