@@ -241,11 +241,11 @@ impl TimerAlarm for SysAlarm<'_> {
     /// read (snapshot timeout) the target is set from the last snapshot value plus `at`'s
     /// distance, which is at worst early: the executive re-checks the time when it fires.
     fn set_alarm(&mut self, at: u32) {
-        let now = match now_u64(self.st.unit_op(self.unit), self.st.unit_value(self.unit)) {
+        let value = self.st.unit_value(self.unit);
+        let now = match now_u64(self.st.unit_op(self.unit), value) {
             Ok(now) => now,
             Err(SnapshotTimeout) => {
-                let v = self.st.unit_value(self.unit);
-                ((v.hi().read().bits() & 0xf_ffff) as u64) << 32 | v.lo().read().bits() as u64
+                ((value.hi().read().bits() & 0xf_ffff) as u64) << 32 | value.lo().read().bits() as u64
             }
         };
         self.set_target(alarm_target(now, at));

@@ -11,8 +11,8 @@ use std::hint::{black_box, spin_loop};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use queues::{Msg, MsgRx, MsgTx, Rx, Tx, MSG_LEN, MSG_TAIL};
 pub use queues::{MsgQueue, Queue};
+use queues::{MsgRx, MsgTx, Rx, Tx, MSG_LEN, MSG_TAIL, MSG_TEMPLATE};
 
 /// The `u64` queues, in table order (splitcore first).
 pub const ITEM_IMPLS: [&str; 6] =
@@ -240,8 +240,7 @@ pub fn callgrind_workload(name: &str, n: u64) {
 /// Panics on a lost or damaged message.
 #[inline(never)]
 pub fn send_recv_loop<T: MsgTx, R: MsgRx>(tx: &mut T, rx: &mut R, first: u64, n: u64) {
-    let mut msg: Msg = [0x5A; MSG_LEN];
-    msg[MSG_LEN - 1] = MSG_TAIL;
+    let mut msg = MSG_TEMPLATE;
     for i in first..first + n {
         msg[..8].copy_from_slice(&i.to_le_bytes());
         let sent = tx.send(black_box(&msg));
@@ -255,8 +254,7 @@ pub fn send_recv_loop<T: MsgTx, R: MsgRx>(tx: &mut T, rx: &mut R, first: u64, n:
 /// The same loop as [`send_recv_loop`] without a queue (the message is built and checked).
 #[inline(never)]
 pub fn msg_baseline_loop(first: u64, n: u64) {
-    let mut msg: Msg = [0x5A; MSG_LEN];
-    msg[MSG_LEN - 1] = MSG_TAIL;
+    let mut msg = MSG_TEMPLATE;
     for i in first..first + n {
         msg[..8].copy_from_slice(&i.to_le_bytes());
         let got = black_box(&msg);
@@ -291,8 +289,7 @@ pub fn msg_throughput<Q: MsgQueue>(n: u64) -> f64 {
     let (mut tx, mut rx) = Q::pair();
     let ((), t) = two_threads(
         move || {
-            let mut msg: Msg = [0x5A; MSG_LEN];
-            msg[MSG_LEN - 1] = MSG_TAIL;
+            let mut msg = MSG_TEMPLATE;
             for i in 0..n {
                 msg[..8].copy_from_slice(&i.to_le_bytes());
                 while !tx.send(&msg) {

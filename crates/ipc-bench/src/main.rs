@@ -69,15 +69,9 @@ fn main() {
                     pairs: 200_000,
                     msgs: 100_000,
                     quick: true,
-                    sections: [
-                        cfg.sections[0],
-                        cfg.sections[1],
-                        cfg.sections[2],
-                        cfg.sections[3],
-                        false,
-                        false,
-                    ],
-                }
+                    sections: cfg.sections,
+                };
+                (cfg.sections[4], cfg.sections[5]) = (false, false);
             }
             "--reps" => {
                 cfg.reps =

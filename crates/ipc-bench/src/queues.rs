@@ -23,6 +23,12 @@ pub const MSG_LEN: usize = 64;
 pub type Msg = [u8; MSG_LEN];
 /// Value of the last byte of every message (checked by the consumers).
 pub const MSG_TAIL: u8 = 0xA5;
+/// A message before its sequence number is written: filler bytes, [`MSG_TAIL`] last.
+pub const MSG_TEMPLATE: Msg = {
+    let mut msg = [0x5A; MSG_LEN];
+    msg[MSG_LEN - 1] = MSG_TAIL;
+    msg
+};
 
 /// Producer end of a `u64` queue.
 pub trait Tx: Send + 'static {
